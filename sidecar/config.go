@@ -1,0 +1,104 @@
+// Package sidecar is the composition root: it connects to Postgres, migrates, publishes the provider
+// catalogue, and runs the River workers, the control loop and the HTTP server until told to stop.
+package sidecar
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/sequinsync/sequin/providers"
+	"github.com/sequinsync/sequin/sqlapi/secret"
+)
+
+// Config configures a sidecar. Zero values take the documented defaults.
+type Config struct {
+	// DatabaseURL is the customer's Postgres (env DATABASE_URL).
+	DatabaseURL string
+	// Listen is the HTTP address (env SEQUIN_LISTEN, default 127.0.0.1:7376); "-" disables HTTP.
+	Listen string
+	// SecretKey seals credentials: 32 bytes as base64 or hex (env SEQUIN_SECRET_KEY).
+	SecretKey string
+	// PreviousSecretKeys open credentials sealed before a key rotation.
+	PreviousSecretKeys []string
+	// Registry is the set of providers; required.
+	Registry *providers.Registry
+	// Logger receives the sidecar's logs (default slog.Default()).
+	Logger *slog.Logger
+	// MaxWorkers bounds concurrently running jobs (default 50).
+	MaxWorkers int
+	// MaxConns bounds the Postgres pool (default 20).
+	MaxConns int32
+	// ReconcileEvery is the period of the safety-net reconcile (default 30s).
+	ReconcileEvery time.Duration
+	// EventRetention is how long events are kept (default 7 days).
+	EventRetention time.Duration
+	// DefaultPollInterval applies to syncs without options.poll_interval_ms (default 10s).
+	DefaultPollInterval time.Duration
+	// JobRescueAfter is how long a running job may go without finishing before it is considered
+	// abandoned by a dead sidecar and run again (default 1m). Jobs run in bounded slices well below it.
+	JobRescueAfter time.Duration
+	// FetchPollInterval is how often River looks for new jobs besides its notifications (default 200ms).
+	FetchPollInterval time.Duration
+	// Transport is the base HTTP transport for upstream APIs (default http.DefaultTransport).
+	Transport http.RoundTripper
+}
+
+// WithDefaults returns c with defaults filled in.
+func (c Config) WithDefaults() Config {
+	if c.Listen == "" {
+		c.Listen = "127.0.0.1:7376"
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.MaxWorkers <= 0 {
+		c.MaxWorkers = 50
+	}
+	if c.MaxConns <= 0 {
+		c.MaxConns = 20
+	}
+	if c.ReconcileEvery <= 0 {
+		c.ReconcileEvery = 30 * time.Second
+	}
+	if c.EventRetention <= 0 {
+		c.EventRetention = 7 * 24 * time.Hour
+	}
+	if c.DefaultPollInterval <= 0 {
+		c.DefaultPollInterval = 10 * time.Second
+	}
+	if c.JobRescueAfter <= 0 {
+		c.JobRescueAfter = time.Minute
+	}
+	if c.FetchPollInterval <= 0 {
+		c.FetchPollInterval = 200 * time.Millisecond
+	}
+	if c.Transport == nil {
+		c.Transport = http.DefaultTransport
+	}
+	return c
+}
+
+// Validate reports what is missing or wrong, naming the setting.
+func (c Config) Validate() error {
+	var errs []error
+	if c.DatabaseURL == "" {
+		errs = append(errs, errors.New("database URL is required (--database-url or DATABASE_URL)"))
+	}
+	if c.SecretKey == "" {
+		errs = append(errs, errors.New("secret key is required (SEQUIN_SECRET_KEY: 32 bytes, base64; generate with `openssl rand -base64 32`)"))
+	} else if _, err := secret.ParseKey(c.SecretKey); err != nil {
+		errs = append(errs, fmt.Errorf("SEQUIN_SECRET_KEY: %w", err))
+	}
+	for i, k := range c.PreviousSecretKeys {
+		if _, err := secret.ParseKey(k); err != nil {
+			errs = append(errs, fmt.Errorf("previous secret key %d: %w", i+1, err))
+		}
+	}
+	if c.Registry == nil {
+		errs = append(errs, errors.New("provider registry is required"))
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,193 @@
+// Package extract is the sync engine: it creates synced tables, backfills collections page by page,
+// polls them for changes, and records every change as an event, all as River jobs so that any number
+// of sidecars on one database share the work.
+package extract
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+
+	"github.com/sequinsync/sequin/providers"
+	"github.com/sequinsync/sequin/sqlapi"
+)
+
+// LimiterSource gives the shared rate limiter of a credential.
+type LimiterSource interface {
+	For(credentialID string, rl providers.RateLimit) providers.Limiter
+}
+
+// Engine runs syncs. Its workers are registered on a River client; Reconcile and HandleNotification
+// bring the job set in line with sequin.syncs.
+type Engine struct {
+	Pool        *pgxpool.Pool
+	Registry    *providers.Registry
+	Credentials *sqlapi.Credentials
+	Limiters    LimiterSource
+	Logger      *slog.Logger
+	// Transport is the base transport for upstream requests.
+	Transport http.RoundTripper
+	// DefaultPollInterval applies to syncs without options.poll_interval_ms.
+	DefaultPollInterval time.Duration
+	// SliceTime bounds how long one job run works before yielding its worker (default 10s).
+	SliceTime time.Duration
+	// EventRetention is how long events are kept.
+	EventRetention time.Duration
+
+	client *river.Client[pgx.Tx]
+}
+
+// SetClient gives the engine the River client it inserts jobs with.
+func (e *Engine) SetClient(c *river.Client[pgx.Tx]) { e.client = c }
+
+// Register adds the engine's workers.
+func (e *Engine) Register(w *river.Workers) {
+	river.AddWorker(w, &backfillWorker{e: e})
+	river.AddWorker(w, &pollWorker{e: e})
+	river.AddWorker(w, &refetchWorker{e: e})
+	river.AddWorker(w, &retentionWorker{e: e})
+}
+
+// PeriodicJobs are the engine's scheduled maintenance jobs.
+func (e *Engine) PeriodicJobs() []*river.PeriodicJob {
+	return []*river.PeriodicJob{
+		river.NewPeriodicJob(river.PeriodicInterval(10*time.Minute), func() (river.JobArgs, *river.InsertOpts) {
+			return RetentionArgs{}, nil
+		}, &river.PeriodicJobOpts{RunOnStart: true}),
+	}
+}
+
+func (e *Engine) sliceTime() time.Duration {
+	if e.SliceTime > 0 {
+		return e.SliceTime
+	}
+	return 10 * time.Second
+}
+
+// syncRow is what a job needs to know of its sync.
+type syncRow struct {
+	ID, Provider, CredentialID, Schema, Status, Health string
+	RateLimit                                          providers.RateLimit
+	Options                                            map[string]any
+}
+
+var errSyncGone = errors.New("sync no longer exists")
+
+func (e *Engine) loadSync(ctx context.Context, q sqlapi.Querier, id string) (*syncRow, error) {
+	var s syncRow
+	var rl []byte
+	err := q.QueryRow(ctx, `SELECT id::text, provider, credential_id::text, schema_name, status, health, rate_limit, options
+		FROM sequin.syncs WHERE id = $1`, id).Scan(&s.ID, &s.Provider, &s.CredentialID, &s.Schema, &s.Status, &s.Health, &rl, &s.Options)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, errSyncGone
+	}
+	if err != nil {
+		return nil, fmt.Errorf("loading sync %s: %w", id, err)
+	}
+	if err := json.Unmarshal(rl, &s.RateLimit); err != nil {
+		return nil, fmt.Errorf("sync %s: rate limit: %w", id, err)
+	}
+	return &s, nil
+}
+
+// pollInterval is the sync's poll period.
+func (e *Engine) pollInterval(s *syncRow) time.Duration {
+	if v, ok := s.Options["poll_interval_ms"].(float64); ok && v >= 100 {
+		return time.Duration(v) * time.Millisecond
+	}
+	if e.DefaultPollInterval > 0 {
+		return e.DefaultPollInterval
+	}
+	return 10 * time.Second
+}
+
+// session builds an authenticated, rate-limited session for a sync.
+func (e *Engine) session(ctx context.Context, s *syncRow) (providers.Provider, *providers.Session, error) {
+	p, ok := e.Registry.Provider(s.Provider)
+	if !ok {
+		return nil, nil, fmt.Errorf("provider %q is not known to this sidecar", s.Provider)
+	}
+	cred, err := e.Credentials.Load(ctx, e.Pool, s.CredentialID)
+	if err != nil {
+		return nil, nil, err
+	}
+	base := e.Transport
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	rt, err := p.Authenticate(ctx, cred.Credential, base, e.Credentials)
+	if err != nil {
+		return nil, nil, &providers.Error{Kind: providers.ErrUnauthorized, Message: err.Error(), Err: err}
+	}
+	spec := p.Spec()
+	baseURL := spec.DefaultBaseURL
+	if u, _ := s.Options["base_url"].(string); u != "" {
+		baseURL = u
+	}
+	client := &providers.Client{
+		BaseURL:  baseURL,
+		HTTP:     &http.Client{Transport: rt, Timeout: 60 * time.Second},
+		Classify: p.ClassifyError,
+		Logger:   e.Logger,
+	}
+	if e.Limiters != nil {
+		client.Limiter = e.Limiters.For(s.CredentialID, s.RateLimit)
+	}
+	return p, &providers.Session{SyncID: s.ID, Client: client, Credential: cred.Credential, Options: s.Options}, nil
+}
+
+// collectionRow is the state of one collection of a sync.
+type collectionRow struct {
+	CollectionID, Table, State                   string
+	Generation                                   int
+	BackfillCursor, PollCursor                   *string
+	BackfillPages, BackfillRecords, RecordsCount int64
+	ConsecutiveErrors                            int
+}
+
+// lockCollection locks the collection's state row for the rest of tx: every writer of a synced table
+// holds it, so merges into one table are serialised across workers and sidecars.
+func lockCollection(ctx context.Context, tx pgx.Tx, syncID, collectionID string) (*collectionRow, error) {
+	var c collectionRow
+	err := tx.QueryRow(ctx, `SELECT collection_id, table_name, state, generation, backfill_cursor, poll_cursor,
+			backfill_pages, backfill_records, records_count, consecutive_errors
+		FROM sequin.sync_collections WHERE sync_id = $1 AND collection_id = $2 FOR UPDATE`, syncID, collectionID).
+		Scan(&c.CollectionID, &c.Table, &c.State, &c.Generation, &c.BackfillCursor, &c.PollCursor,
+			&c.BackfillPages, &c.BackfillRecords, &c.RecordsCount, &c.ConsecutiveErrors)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, errSyncGone
+	}
+	if err != nil {
+		return nil, fmt.Errorf("locking collection %s: %w", collectionID, err)
+	}
+	return &c, nil
+}
+
+func readCollection(ctx context.Context, q sqlapi.Querier, syncID, collectionID string) (*collectionRow, error) {
+	var c collectionRow
+	err := q.QueryRow(ctx, `SELECT collection_id, table_name, state, generation, backfill_cursor, poll_cursor,
+			backfill_pages, backfill_records, records_count, consecutive_errors
+		FROM sequin.sync_collections WHERE sync_id = $1 AND collection_id = $2`, syncID, collectionID).
+		Scan(&c.CollectionID, &c.Table, &c.State, &c.Generation, &c.BackfillCursor, &c.PollCursor,
+			&c.BackfillPages, &c.BackfillRecords, &c.RecordsCount, &c.ConsecutiveErrors)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, errSyncGone
+	}
+	return &c, err
+}
+
+func (e *Engine) target(s *syncRow, c *collectionRow) (Target, error) {
+	coll, ok := e.Registry.Collection(c.CollectionID)
+	if !ok {
+		return Target{}, fmt.Errorf("collection %q is not known to this sidecar", c.CollectionID)
+	}
+	return Target{SyncID: s.ID, Collection: coll, Schema: s.Schema, Table: c.Table}, nil
+}

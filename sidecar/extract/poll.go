@@ -1,0 +1,187 @@
+package extract
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+
+	"github.com/sequinsync/sequin/providers"
+)
+
+type pollWorker struct {
+	river.WorkerDefaults[PollArgs]
+	e *Engine
+}
+
+func (w *pollWorker) Timeout(*river.Job[PollArgs]) time.Duration { return w.e.sliceTime() + 30*time.Second }
+
+func (w *pollWorker) Work(ctx context.Context, job *river.Job[PollArgs]) error {
+	e, a := w.e, job.Args
+	s, err := e.loadSync(ctx, e.Pool, a.SyncID)
+	if errors.Is(err, errSyncGone) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if s.Status != "active" {
+		return nil // resume inserts a new poll job
+	}
+	c, err := readCollection(ctx, e.Pool, a.SyncID, a.CollectionID)
+	if errors.Is(err, errSyncGone) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if c.State != "live" {
+		return nil // a resync is backfilling; its completion starts polling again
+	}
+	t, err := e.target(s, c)
+	if err != nil {
+		return e.failed(ctx, s, a.CollectionID, c.ConsecutiveErrors, &providers.Error{Kind: providers.ErrInvalidRequest, Message: err.Error()})
+	}
+	_, sess, err := e.session(ctx, s)
+	if err != nil {
+		return e.failed(ctx, s, a.CollectionID, c.ConsecutiveErrors, err)
+	}
+	interval := e.pollInterval(s)
+	if t.Collection.Changes == nil {
+		if err := e.relist(ctx, s, t, sess); err != nil {
+			if errors.Is(err, errSyncGone) || errors.Is(err, errStale) {
+				return nil
+			}
+			return e.failed(ctx, s, a.CollectionID, c.ConsecutiveErrors, err)
+		}
+		return river.JobSnooze(interval)
+	}
+	cursor := deref(c.PollCursor)
+	deadline := time.Now().Add(e.sliceTime())
+	for {
+		ch, err := t.Collection.Changes(ctx, sess, cursor)
+		if err != nil {
+			return e.failed(ctx, s, a.CollectionID, c.ConsecutiveErrors, err)
+		}
+		err = e.commitChanges(ctx, s, t, c.PollCursor, cursor, ch)
+		if errors.Is(err, errSyncGone) {
+			return nil
+		}
+		if errors.Is(err, errStale) {
+			return river.JobSnooze(interval)
+		}
+		if err != nil {
+			return e.failed(ctx, s, a.CollectionID, c.ConsecutiveErrors, err)
+		}
+		c.PollCursor, cursor = &ch.NextCursor, ch.NextCursor
+		if !ch.More {
+			return river.JobSnooze(interval)
+		}
+		if time.Now().After(deadline) {
+			return river.JobSnooze(0)
+		}
+	}
+}
+
+// commitChanges merges one batch of changes and moves the poll cursor in one transaction.
+func (e *Engine) commitChanges(ctx context.Context, s *syncRow, t Target, was *string, cursor string, ch *providers.Changes) error {
+	return pgx.BeginFunc(ctx, e.Pool, func(tx pgx.Tx) error {
+		c, err := lockCollection(ctx, tx, s.ID, t.Collection.ID)
+		if err != nil {
+			return err
+		}
+		if c.State != "live" || (was == nil) != (c.PollCursor == nil) || deref(c.PollCursor) != cursor {
+			return errStale
+		}
+		st, err := Merge(ctx, tx, t, ch.Records)
+		if err != nil {
+			return err
+		}
+		next := ch.NextCursor
+		if next == "" {
+			next = cursor
+		}
+		if _, err := tx.Exec(ctx, `UPDATE sequin.sync_collections SET poll_cursor = $3, last_polled_at = now(),
+				records_count = records_count + $4 - $5, last_change_at = CASE WHEN $6 > 0 THEN now() ELSE last_change_at END,
+				consecutive_errors = 0, last_error = NULL, last_error_at = NULL, updated_at = now()
+			WHERE sync_id = $1 AND collection_id = $2`, s.ID, t.Collection.ID, next, st.Inserted, st.Deleted, st.Changed()); err != nil {
+			return fmt.Errorf("saving poll cursor: %w", err)
+		}
+		return markHealthy(ctx, tx, s)
+	})
+}
+
+// relist polls a collection without a change feed: it lists everything again, merging page by page
+// (unchanged records cost no writes and no events), and deletes what it no longer sees when the
+// collection's deletes are detected by sweep.
+func (e *Engine) relist(ctx context.Context, s *syncRow, t Target, sess *providers.Session) error {
+	seen := map[string]struct{}{}
+	cursor := ""
+	for {
+		page, err := t.Collection.Backfill(ctx, sess, cursor)
+		if err != nil {
+			return err
+		}
+		for _, r := range page.Records {
+			seen[r.ID] = struct{}{}
+		}
+		last := page.Done || page.NextCursor == ""
+		err = pgx.BeginFunc(ctx, e.Pool, func(tx pgx.Tx) error {
+			c, err := lockCollection(ctx, tx, s.ID, t.Collection.ID)
+			if err != nil {
+				return err
+			}
+			if c.State != "live" {
+				return errStale
+			}
+			st, err := Merge(ctx, tx, t, page.Records)
+			if err != nil {
+				return err
+			}
+			if last && t.Collection.Deletes == providers.DeletesBySweep {
+				gone, err := e.deleteMissing(ctx, tx, t, seen)
+				if err != nil {
+					return err
+				}
+				st.Deleted += gone
+			}
+			polled := "last_polled_at"
+			if last {
+				polled = "now()"
+			}
+			if _, err := tx.Exec(ctx, `UPDATE sequin.sync_collections SET last_polled_at = `+polled+`,
+					records_count = records_count + $3 - $4, last_change_at = CASE WHEN $5 > 0 THEN now() ELSE last_change_at END,
+					consecutive_errors = 0, last_error = NULL, last_error_at = NULL, updated_at = now()
+				WHERE sync_id = $1 AND collection_id = $2`, s.ID, t.Collection.ID, st.Inserted, st.Deleted, st.Changed()); err != nil {
+				return err
+			}
+			return markHealthy(ctx, tx, s)
+		})
+		if err != nil || last {
+			return err
+		}
+		cursor = page.NextCursor
+	}
+}
+
+func (e *Engine) deleteMissing(ctx context.Context, tx pgx.Tx, t Target, seen map[string]struct{}) (int, error) {
+	rows, err := tx.Query(ctx, fmt.Sprintf(`SELECT id FROM %s`, t.QualifiedName()))
+	if err != nil {
+		return 0, err
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return 0, err
+	}
+	var gone []providers.Record
+	for _, id := range ids {
+		if _, ok := seen[id]; !ok {
+			gone = append(gone, providers.Record{ID: id, Deleted: true, UpdatedAt: now()})
+		}
+	}
+	st, err := Merge(ctx, tx, t, gone)
+	return st.Deleted, err
+}

@@ -1,0 +1,53 @@
+package extract
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/sequinsync/sequin/sqlapi"
+)
+
+type retentionWorker struct {
+	river.WorkerDefaults[RetentionArgs]
+	e *Engine
+}
+
+// retentionBatch bounds one delete, so no statement holds locks for long.
+const retentionBatch = 5000
+
+// Work deletes events older than the retention period in small batches.
+func (w *retentionWorker) Work(ctx context.Context, _ *river.Job[RetentionArgs]) error {
+	n, err := DeleteOldEvents(ctx, w.e.Pool, w.e.retention())
+	if n > 0 {
+		w.e.Logger.InfoContext(ctx, "deleted expired events", "count", n)
+	}
+	return err
+}
+
+func (e *Engine) retention() time.Duration {
+	if e.EventRetention > 0 {
+		return e.EventRetention
+	}
+	return 7 * 24 * time.Hour
+}
+
+// DeleteOldEvents deletes events inserted more than retention ago, in batches of a few thousand rows
+// each in its own statement, and returns how many it deleted.
+func DeleteOldEvents(ctx context.Context, q sqlapi.Querier, retention time.Duration) (int64, error) {
+	var total int64
+	for {
+		tag, err := q.Exec(ctx, `DELETE FROM sequin.events WHERE seq IN (
+			SELECT seq FROM sequin.events WHERE event_inserted_at < now() - $1::interval ORDER BY seq LIMIT $2)`,
+			fmt.Sprintf("%d milliseconds", retention.Milliseconds()), retentionBatch)
+		if err != nil {
+			return total, fmt.Errorf("deleting expired events: %w", err)
+		}
+		total += tag.RowsAffected()
+		if tag.RowsAffected() < retentionBatch {
+			return total, nil
+		}
+	}
+}
