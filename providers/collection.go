@@ -134,7 +134,7 @@ const (
 // Mutation is a write to apply upstream.
 type Mutation struct {
 	// ID is the mutation's id; providers derive idempotency keys from it.
-	ID string
+	ID   string
 	Kind MutationKind
 	// UpstreamID is required for update and delete.
 	UpstreamID string

@@ -125,4 +125,3 @@ func (l *Loop) dispatch(ctx context.Context, payload string) {
 
 // Payload decodes the notification payload into v.
 func (n Notification) Payload(v any) error { return json.Unmarshal(n.Raw, v) }
-

@@ -21,7 +21,9 @@ type backfillWorker struct {
 
 // Timeout leaves room for one slice plus a slow last page; jobs older than the rescue horizon are
 // taken to belong to a dead sidecar.
-func (w *backfillWorker) Timeout(*river.Job[BackfillArgs]) time.Duration { return w.e.sliceTime() + 30*time.Second }
+func (w *backfillWorker) Timeout(*river.Job[BackfillArgs]) time.Duration {
+	return w.e.sliceTime() + 30*time.Second
+}
 
 func (w *backfillWorker) Work(ctx context.Context, job *river.Job[BackfillArgs]) error {
 	e, a := w.e, job.Args

@@ -17,7 +17,9 @@ type pollWorker struct {
 	e *Engine
 }
 
-func (w *pollWorker) Timeout(*river.Job[PollArgs]) time.Duration { return w.e.sliceTime() + 30*time.Second }
+func (w *pollWorker) Timeout(*river.Job[PollArgs]) time.Duration {
+	return w.e.sliceTime() + 30*time.Second
+}
 
 func (w *pollWorker) Work(ctx context.Context, job *river.Job[PollArgs]) error {
 	e, a := w.e, job.Args

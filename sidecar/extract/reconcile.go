@@ -14,7 +14,9 @@ import (
 func (e *Engine) Reconcile(ctx context.Context) error { return e.reconcile(ctx, "") }
 
 // ReconcileSync reconciles one sync.
-func (e *Engine) ReconcileSync(ctx context.Context, syncID string) error { return e.reconcile(ctx, syncID) }
+func (e *Engine) ReconcileSync(ctx context.Context, syncID string) error {
+	return e.reconcile(ctx, syncID)
+}
 
 func (e *Engine) reconcile(ctx context.Context, syncID string) error {
 	if e.client == nil {
