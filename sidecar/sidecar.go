@@ -21,6 +21,7 @@ import (
 	"github.com/sequinsync/sequin/sidecar/control"
 	"github.com/sequinsync/sequin/sidecar/extract"
 	"github.com/sequinsync/sequin/sidecar/httpapi"
+	"github.com/sequinsync/sequin/sidecar/mutate"
 	sequinsql "github.com/sequinsync/sequin/sql"
 	"github.com/sequinsync/sequin/sqlapi"
 	"github.com/sequinsync/sequin/sqlapi/secret"
@@ -101,6 +102,7 @@ func (s *Sidecar) Start(ctx context.Context) error {
 	}
 	workers := river.NewWorkers()
 	s.Engine.Register(workers)
+	mutate.Register(workers, &mutate.Worker{Pool: pool, Engine: s.Engine, Logger: s.logger})
 	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
 		Schema:               migrations.Schema,
 		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: s.cfg.MaxWorkers}},

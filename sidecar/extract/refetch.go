@@ -56,20 +56,7 @@ func (w *refetchWorker) Work(ctx context.Context, job *river.Job[RefetchArgs]) e
 		}
 	}
 	return pgx.BeginFunc(ctx, e.Pool, func(tx pgx.Tx) error {
-		c, err := lockCollection(ctx, tx, s.ID, a.CollectionID)
-		if err != nil {
-			return err
-		}
-		if c.State == "pending" {
-			return nil // the table does not exist yet; the backfill will bring these objects
-		}
-		st, err := Merge(ctx, tx, t, recs)
-		if err != nil {
-			return err
-		}
-		_, err = tx.Exec(ctx, `UPDATE sequin.sync_collections SET records_count = records_count + $3 - $4,
-			last_change_at = CASE WHEN $5 > 0 THEN now() ELSE last_change_at END, updated_at = now()
-			WHERE sync_id = $1 AND collection_id = $2`, s.ID, a.CollectionID, st.Inserted, st.Deleted, st.Changed())
+		_, err := e.ApplyTx(ctx, tx, s.ID, a.CollectionID, recs)
 		return err
 	})
 }
