@@ -179,4 +179,3 @@ func setPath(m map[string]any, path []string, v any) {
 	}
 	m[last] = v
 }
-
