@@ -42,6 +42,9 @@ type Config struct {
 	JobRescueAfter time.Duration
 	// FetchPollInterval is how often River looks for new jobs besides its notifications (default 200ms).
 	FetchPollInterval time.Duration
+	// HeartbeatEvery is how often the sidecar proves it is alive; jobs of a sidecar silent for three
+	// periods are run by others (default 5s).
+	HeartbeatEvery time.Duration
 	// Transport is the base HTTP transport for upstream APIs (default http.DefaultTransport).
 	Transport http.RoundTripper
 }
@@ -74,6 +77,9 @@ func (c Config) WithDefaults() Config {
 	}
 	if c.FetchPollInterval <= 0 {
 		c.FetchPollInterval = 200 * time.Millisecond
+	}
+	if c.HeartbeatEvery <= 0 {
+		c.HeartbeatEvery = 5 * time.Second
 	}
 	if c.Transport == nil {
 		c.Transport = http.DefaultTransport

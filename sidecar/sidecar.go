@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"sync"
 	"time"
 
@@ -45,6 +46,10 @@ type Sidecar struct {
 	River *river.Client[pgx.Tx]
 	// Addr is the HTTP address actually listened on.
 	Addr string
+	// ID identifies this process among the sidecars sharing the database (also its River client id).
+	ID string
+
+	hostname string
 
 	control  *control.Loop
 	http     *http.Server
@@ -103,7 +108,11 @@ func (s *Sidecar) Start(ctx context.Context) error {
 	workers := river.NewWorkers()
 	s.Engine.Register(workers)
 	mutate.Register(workers, &mutate.Worker{Pool: pool, Engine: s.Engine, Logger: s.logger})
+	hostname, _ := os.Hostname()
+	s.ID = fmt.Sprintf("%s-%d-%s", hostname, os.Getpid(), secret.GenerateKey()[:6])
+	s.hostname = hostname
 	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
+		ID:                   s.ID,
 		Schema:               migrations.Schema,
 		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: s.cfg.MaxWorkers}},
 		Workers:              workers,
@@ -134,6 +143,11 @@ func (s *Sidecar) Start(ctx context.Context) error {
 		Handler: &controller{s: s}, Listening: listening,
 	}
 	s.goRun(func() error { return s.control.Run(runCtx) })
+	if err := s.Engine.Heartbeat(ctx, s.ID, hostname, Version); err != nil {
+		s.Stop(context.Background())
+		return fmt.Errorf("registering sidecar: %w", err)
+	}
+	s.goRun(func() error { s.heartbeat(runCtx); return nil })
 	if s.cfg.Listen != "-" {
 		if err := s.serveHTTP(runCtx); err != nil {
 			s.Stop(context.Background())
@@ -226,11 +240,37 @@ func (s *Sidecar) Stop(ctx context.Context) {
 			s.cancel()
 		}
 		s.wg.Wait()
+		if s.Engine != nil && s.ID != "" {
+			_ = s.Engine.Deregister(context.WithoutCancel(ctx), s.ID)
+		}
 		if s.Pool != nil {
 			s.Pool.Close()
 		}
 		s.logger.Info("sidecar stopped")
 	})
+}
+
+// heartbeat keeps this sidecar registered as alive and hands jobs of dead sidecars to the living.
+func (s *Sidecar) heartbeat(ctx context.Context) {
+	t := time.NewTicker(s.cfg.HeartbeatEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if err := s.Engine.Heartbeat(ctx, s.ID, s.hostname, Version); err != nil && ctx.Err() == nil {
+			s.logger.WarnContext(ctx, "heartbeat failed", "error", err)
+			continue
+		}
+		n, err := s.Engine.RescueOrphans(ctx, 3*s.cfg.HeartbeatEvery)
+		if err != nil && ctx.Err() == nil {
+			s.logger.WarnContext(ctx, "rescuing orphaned jobs failed", "error", err)
+		} else if n > 0 {
+			s.logger.InfoContext(ctx, "resumed jobs of a stopped sidecar", "count", n)
+		}
+	}
 }
 
 // controller routes control notifications to the services.

@@ -151,6 +151,7 @@ type collectionRow struct {
 	BackfillCursor, PollCursor                   *string
 	BackfillPages, BackfillRecords, RecordsCount int64
 	ConsecutiveErrors                            int
+	LastPolledAt                                 *time.Time
 }
 
 // lockCollection locks the collection's state row for the rest of tx: every writer of a synced table
@@ -158,10 +159,10 @@ type collectionRow struct {
 func lockCollection(ctx context.Context, tx pgx.Tx, syncID, collectionID string) (*collectionRow, error) {
 	var c collectionRow
 	err := tx.QueryRow(ctx, `SELECT collection_id, table_name, state, generation, backfill_cursor, poll_cursor,
-			backfill_pages, backfill_records, records_count, consecutive_errors
+			backfill_pages, backfill_records, records_count, consecutive_errors, last_polled_at
 		FROM sequin.sync_collections WHERE sync_id = $1 AND collection_id = $2 FOR UPDATE`, syncID, collectionID).
 		Scan(&c.CollectionID, &c.Table, &c.State, &c.Generation, &c.BackfillCursor, &c.PollCursor,
-			&c.BackfillPages, &c.BackfillRecords, &c.RecordsCount, &c.ConsecutiveErrors)
+			&c.BackfillPages, &c.BackfillRecords, &c.RecordsCount, &c.ConsecutiveErrors, &c.LastPolledAt)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, errSyncGone
 	}
@@ -174,10 +175,10 @@ func lockCollection(ctx context.Context, tx pgx.Tx, syncID, collectionID string)
 func readCollection(ctx context.Context, q sqlapi.Querier, syncID, collectionID string) (*collectionRow, error) {
 	var c collectionRow
 	err := q.QueryRow(ctx, `SELECT collection_id, table_name, state, generation, backfill_cursor, poll_cursor,
-			backfill_pages, backfill_records, records_count, consecutive_errors
+			backfill_pages, backfill_records, records_count, consecutive_errors, last_polled_at
 		FROM sequin.sync_collections WHERE sync_id = $1 AND collection_id = $2`, syncID, collectionID).
 		Scan(&c.CollectionID, &c.Table, &c.State, &c.Generation, &c.BackfillCursor, &c.PollCursor,
-			&c.BackfillPages, &c.BackfillRecords, &c.RecordsCount, &c.ConsecutiveErrors)
+			&c.BackfillPages, &c.BackfillRecords, &c.RecordsCount, &c.ConsecutiveErrors, &c.LastPolledAt)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, errSyncGone
 	}

@@ -43,6 +43,12 @@ func (w *pollWorker) Work(ctx context.Context, job *river.Job[PollArgs]) error {
 	if c.State != "live" {
 		return nil // a resync is backfilling; its completion starts polling again
 	}
+	interval := e.pollInterval(s)
+	if c.LastPolledAt != nil && c.ConsecutiveErrors == 0 {
+		if wait := time.Until(c.LastPolledAt.Add(interval)); wait > 50*time.Millisecond {
+			return river.JobSnooze(wait) // woke early (see nextPoll)
+		}
+	}
 	t, err := e.target(s, c)
 	if err != nil {
 		return e.failed(ctx, s, a.CollectionID, c.ConsecutiveErrors, &providers.Error{Kind: providers.ErrInvalidRequest, Message: err.Error()})
@@ -51,7 +57,6 @@ func (w *pollWorker) Work(ctx context.Context, job *river.Job[PollArgs]) error {
 	if err != nil {
 		return e.failed(ctx, s, a.CollectionID, c.ConsecutiveErrors, err)
 	}
-	interval := e.pollInterval(s)
 	if t.Collection.Changes == nil {
 		if err := e.relist(ctx, s, t, sess); err != nil {
 			if errors.Is(err, errSyncGone) || errors.Is(err, errStale) {
@@ -59,7 +64,7 @@ func (w *pollWorker) Work(ctx context.Context, job *river.Job[PollArgs]) error {
 			}
 			return e.failed(ctx, s, a.CollectionID, c.ConsecutiveErrors, err)
 		}
-		return river.JobSnooze(interval)
+		return nextPoll(interval)
 	}
 	cursor := deref(c.PollCursor)
 	deadline := time.Now().Add(e.sliceTime())
@@ -73,19 +78,32 @@ func (w *pollWorker) Work(ctx context.Context, job *river.Job[PollArgs]) error {
 			return nil
 		}
 		if errors.Is(err, errStale) {
-			return river.JobSnooze(interval)
+			return nextPoll(interval)
 		}
 		if err != nil {
 			return e.failed(ctx, s, a.CollectionID, c.ConsecutiveErrors, err)
 		}
 		c.PollCursor, cursor = &ch.NextCursor, ch.NextCursor
 		if !ch.More {
-			return river.JobSnooze(interval)
+			return nextPoll(interval)
 		}
 		if time.Now().After(deadline) {
 			return river.JobSnooze(0)
 		}
 	}
+}
+
+// schedulerGranularity is how late River may make a long-snoozed job available: its scheduler moves
+// scheduled jobs every 5s, while short snoozes become available at their exact time.
+const schedulerGranularity = 5 * time.Second
+
+// nextPoll snoozes until the next poll. A long interval is cut short by the scheduler's granularity so
+// the job wakes a little early and then snoozes the exact remainder; polls stay on time.
+func nextPoll(interval time.Duration) error {
+	if interval > schedulerGranularity {
+		return river.JobSnooze(interval - schedulerGranularity)
+	}
+	return river.JobSnooze(interval)
 }
 
 // commitChanges merges one batch of changes and moves the poll cursor in one transaction.
