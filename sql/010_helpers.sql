@@ -60,17 +60,19 @@ BEGIN
         END IF;
     END LOOP;
     IF jsonb_typeof(rl->'allowed_requests') IS DISTINCT FROM 'number' OR (rl->>'allowed_requests')::numeric <= 0
+       OR (rl->>'allowed_requests')::numeric > 1000000000
        OR (rl->>'allowed_requests')::numeric <> trunc((rl->>'allowed_requests')::numeric) THEN
-        PERFORM sequin._raise(fn, 'rate_limit', 'allowed_requests must be a positive integer');
+        PERFORM sequin._raise(fn, 'rate_limit', 'allowed_requests must be a positive integer (at most 1000000000)');
     END IF;
     IF jsonb_typeof(rl->'interval') IS DISTINCT FROM 'number' OR (rl->>'interval')::numeric <= 0
+       OR (rl->>'interval')::numeric > 86400000
        OR (rl->>'interval')::numeric <> trunc((rl->>'interval')::numeric) THEN
-        PERFORM sequin._raise(fn, 'rate_limit', 'interval must be a positive integer number of milliseconds');
+        PERFORM sequin._raise(fn, 'rate_limit', 'interval must be a positive integer number of milliseconds (at most one day, 86400000)');
     END IF;
     IF rl ? 'max_concurrent_requests' AND (jsonb_typeof(rl->'max_concurrent_requests') <> 'number'
-       OR (rl->>'max_concurrent_requests')::numeric < 0
+       OR (rl->>'max_concurrent_requests')::numeric < 0 OR (rl->>'max_concurrent_requests')::numeric > 100000
        OR (rl->>'max_concurrent_requests')::numeric <> trunc((rl->>'max_concurrent_requests')::numeric)) THEN
-        PERFORM sequin._raise(fn, 'rate_limit', 'max_concurrent_requests must be an integer >= 0 (0 = unlimited)');
+        PERFORM sequin._raise(fn, 'rate_limit', 'max_concurrent_requests must be an integer from 0 (unlimited) to 100000');
     END IF;
     RETURN jsonb_build_object(
         'allowed_requests', (rl->>'allowed_requests')::bigint,
