@@ -148,6 +148,7 @@ func (s *Sidecar) Start(ctx context.Context) error {
 		return fmt.Errorf("registering sidecar: %w", err)
 	}
 	s.goRun(func() error { s.heartbeat(runCtx); return nil })
+	s.goRun(func() error { return s.Engine.RunViewRebuilder(runCtx) })
 	if s.cfg.Listen != "-" {
 		if err := s.serveHTTP(runCtx); err != nil {
 			s.Stop(context.Background())

@@ -29,6 +29,7 @@ func (e *Engine) ApplyTx(ctx context.Context, tx pgx.Tx, syncID, collectionID st
 		if err := EnsureTable(ctx, tx, t); err != nil {
 			return MergeStats{}, err
 		}
+		e.tablesChanged()
 	}
 	st, err := Merge(ctx, tx, t, records)
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -42,7 +43,12 @@ type Engine struct {
 	// EventRetention is how long events are kept.
 	EventRetention time.Duration
 
-	client *river.Client[pgx.Tx]
+	// OnTablesChanged run after synced tables were created (e.g. to update publications).
+	OnTablesChanged []func(ctx context.Context) error
+
+	client    *river.Client[pgx.Tx]
+	viewOnce  sync.Once
+	viewDirty chan struct{}
 }
 
 // SetClient gives the engine the River client it inserts jobs with.

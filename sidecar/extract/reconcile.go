@@ -3,6 +3,7 @@ package extract
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
@@ -65,11 +66,45 @@ func (e *Engine) reconcile(ctx context.Context, syncID string) error {
 		inserts = inserts[n:]
 	}
 	if created {
-		if _, err := e.Pool.Exec(ctx, `SELECT sequin._rebuild_records_view()`); err != nil {
-			return fmt.Errorf("rebuilding sequin.records: %w", err)
-		}
+		e.tablesChanged()
 	}
 	return nil
+}
+
+// tablesChanged asks for sequin.records to be rebuilt. Rebuilds are coalesced: a burst of new syncs
+// costs one rebuild, not one per sync (the view unions every synced table).
+func (e *Engine) tablesChanged() {
+	e.viewOnce.Do(func() { e.viewDirty = make(chan struct{}, 1) })
+	select {
+	case e.viewDirty <- struct{}{}:
+	default:
+	}
+}
+
+// RunViewRebuilder rebuilds sequin.records (and whatever else tracks the set of synced tables) shortly
+// after tables are created, until ctx ends.
+func (e *Engine) RunViewRebuilder(ctx context.Context) error {
+	e.viewOnce.Do(func() { e.viewDirty = make(chan struct{}, 1) })
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-e.viewDirty:
+		}
+		select { // let a burst settle
+		case <-ctx.Done():
+			return nil
+		case <-time.After(100 * time.Millisecond):
+		}
+		if _, err := e.Pool.Exec(ctx, `SELECT sequin._rebuild_records_view()`); err != nil && ctx.Err() == nil {
+			e.Logger.ErrorContext(ctx, "rebuilding sequin.records failed", "error", err)
+		}
+		for _, hook := range e.OnTablesChanged {
+			if err := hook(ctx); err != nil && ctx.Err() == nil {
+				e.Logger.ErrorContext(ctx, "table change hook failed", "error", err)
+			}
+		}
+	}
 }
 
 // startBackfill creates the collection's table and moves it from pending to backfilling with its
