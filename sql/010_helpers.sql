@@ -123,6 +123,13 @@ BEGIN
             'kinds: ' || (SELECT string_agg(e->>'kind', ', ') FROM jsonb_array_elements(c.credential_kinds) e));
     END IF;
     FOR key IN SELECT jsonb_object_keys(props) LOOP
+        -- Every kind may carry the signing secret of the provider's webhooks (sealed like the rest).
+        IF key = 'webhook_secret' THEN
+            IF jsonb_typeof(props->key) <> 'string' THEN
+                PERFORM sequin._raise(fn, 'properties', 'property ''webhook_secret'' must be a string');
+            END IF;
+            CONTINUE;
+        END IF;
         IF key <> 'kind' AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements(k->'fields') e WHERE e->>'name' = key) THEN
             PERFORM sequin._raise(fn, 'properties', format('unknown property %L for credential kind %s', key, kind),
                 'properties: ' || coalesce((SELECT string_agg(e->>'name', ', ') FROM jsonb_array_elements(k->'fields') e), '(none)'));

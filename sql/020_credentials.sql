@@ -41,7 +41,7 @@ BEGIN
     END IF;
     c := sequin._catalog('update_credential', cred.provider);
     SELECT e INTO k FROM jsonb_array_elements(c.credential_kinds) e WHERE e->>'kind' = cred.kind;
-    FOR key IN SELECT jsonb_object_keys(properties - 'kind') LOOP
+    FOR key IN SELECT jsonb_object_keys(properties - 'kind' - 'webhook_secret') LOOP
         SELECT e INTO f FROM jsonb_array_elements(k->'fields') e WHERE e->>'name' = key;
         IF f IS NULL THEN
             PERFORM sequin._raise('update_credential', 'properties', format('unknown property %L for credential kind %s', key, cred.kind));
