@@ -23,6 +23,7 @@ import (
 	"github.com/sequinsync/sequin/sidecar/extract"
 	"github.com/sequinsync/sequin/sidecar/httpapi"
 	"github.com/sequinsync/sequin/sidecar/mutate"
+	"github.com/sequinsync/sequin/sidecar/webhook"
 	sequinsql "github.com/sequinsync/sequin/sql"
 	"github.com/sequinsync/sequin/sqlapi"
 	"github.com/sequinsync/sequin/sqlapi/secret"
@@ -186,7 +187,8 @@ func (s *Sidecar) prepare(ctx context.Context) error {
 func (s *Sidecar) serveHTTP(ctx context.Context) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	api := &httpapi.Server{Pool: s.Pool, Logger: s.logger, Registry: reg, Version: Version}
+	api := &httpapi.Server{Pool: s.Pool, Logger: s.logger, Registry: reg, Version: Version, Credentials: s.Credentials}
+	api.Handle("POST /webhooks/{sync_id}", &webhook.Handler{Engine: s.Engine, Logger: s.logger})
 	ln, err := net.Listen("tcp", s.cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", s.cfg.Listen, err)
@@ -287,6 +289,11 @@ func (c *controller) HandleNotification(ctx context.Context, n control.Notificat
 			return err
 		}
 		return c.s.Engine.WakeSyncsOfCredential(ctx, n.ID)
+	case "sync_updated":
+		if err := c.s.Engine.ReconcileSync(ctx, n.ID); err != nil {
+			return err
+		}
+		return c.s.Engine.WakeSync(ctx, n.ID)
 	case "sync_created", "collections_added":
 		return c.s.Engine.ReconcileSync(ctx, n.ID)
 	case "sync_resumed", "sync_resync":

@@ -19,7 +19,7 @@ import (
 	"github.com/sequinsync/sequin/sqlapi/secret"
 )
 
-func TestMain(m *testing.M) { pgtest.Main(m) }
+
 
 func startSidecar(t *testing.T, dbURL, key string, reg *providers.Registry) *sidecar.Sidecar {
 	t.Helper()

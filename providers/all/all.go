@@ -2,12 +2,18 @@
 package all
 
 import (
+	"time"
+
 	"github.com/sequinsync/sequin/providers"
+	"github.com/sequinsync/sequin/providers/stripe"
+	stripeemu "github.com/sequinsync/sequin/providers/stripe/emulator"
 )
 
 // Providers returns every shipped provider.
 func Providers() []providers.Provider {
-	return []providers.Provider{}
+	return []providers.Provider{
+		stripe.New(),
+	}
 }
 
 // Registry returns a registry of every shipped provider.
@@ -36,5 +42,14 @@ type Emulator interface {
 
 // Emulators maps provider names to emulator constructors.
 func Emulators() map[string]func(EmulatorOptions) Emulator {
-	return map[string]func(EmulatorOptions) Emulator{}
+	return map[string]func(EmulatorOptions) Emulator{
+		"stripe": func(o EmulatorOptions) Emulator {
+			cfg := stripeemu.Config{Seed: o.Seed, RateLimit: o.RateLimit, RateLimitWindow: time.Second,
+				WebhookURL: o.WebhookURL, WebhookSecret: o.WebhookSecret}
+			if o.APIKey != "" {
+				cfg.APIKeys = []string{o.APIKey}
+			}
+			return stripeemu.New(cfg)
+		},
+	}
 }
