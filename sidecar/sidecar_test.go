@@ -19,8 +19,6 @@ import (
 	"github.com/sequinsync/sequin/sqlapi/secret"
 )
 
-
-
 func startSidecar(t *testing.T, dbURL, key string, reg *providers.Registry) *sidecar.Sidecar {
 	t.Helper()
 	sc, err := sidecar.New(sidecar.Config{
