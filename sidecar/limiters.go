@@ -6,9 +6,10 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/sequinsync/sequin/sidecar/extract"
+	"github.com/sequinsync/sequin/sidecar/ratelimit"
 )
 
-// newLimiters returns the shared per-credential rate limiters.
+// newLimiters returns the per-credential rate limiters, shared with every sidecar on the database.
 func newLimiters(pool *pgxpool.Pool, logger *slog.Logger) extract.LimiterSource {
-	return nil
+	return ratelimit.NewStore(pool, logger.With("component", "ratelimit"))
 }

@@ -90,22 +90,22 @@ func TestFaultDelays(t *testing.T) {
 	require.GreaterOrEqual(t, time.Since(start), 80*time.Millisecond)
 
 	// A delay longer than the client's timeout is a timeout.
-	s.InjectFault(Fault{PathPrefix: "/v1/customers", Delay: 2 * time.Second, Status: 500})
+	s.InjectFault(Fault{PathPrefix: "/v1/customers", Delay: 5 * time.Second, Status: 500})
 	req, err := http.NewRequest(http.MethodGet, c.base+"/v1/customers", nil)
 	require.NoError(t, err)
 	req.Header.Set("Authorization", "Bearer "+testKey)
-	_, err = (&http.Client{Timeout: 100 * time.Millisecond}).Do(req)
+	_, err = (&http.Client{Timeout: 500 * time.Millisecond}).Do(req)
 	require.Error(t, err)
 	mustOK(t, c.get("/v1/customers", nil))
 
 	// A delayed AfterApply fault applies the change before stalling.
-	s.InjectFault(Fault{Method: "POST", Delay: 2 * time.Second, AfterApply: true, Status: 504})
+	s.InjectFault(Fault{Method: "POST", Delay: 5 * time.Second, AfterApply: true, Status: 504})
 	req, err = http.NewRequest(http.MethodPost, c.base+"/v1/customers", nil)
 	require.NoError(t, err)
 	req.Header.Set("Authorization", "Bearer "+testKey)
-	_, err = (&http.Client{Timeout: 100 * time.Millisecond}).Do(req)
+	_, err = (&http.Client{Timeout: 500 * time.Millisecond}).Do(req)
 	require.Error(t, err)
-	require.Eventually(t, func() bool { return s.Count("customer") == 2 }, 2*time.Second, 5*time.Millisecond)
+	require.Eventually(t, func() bool { return s.Count("customer") == 2 }, 5*time.Second, 5*time.Millisecond)
 }
 
 func TestCloseInterruptsDelays(t *testing.T) {

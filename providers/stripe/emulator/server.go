@@ -168,10 +168,15 @@ func (s *Server) Close() error {
 		srv, done := s.srv, s.serveDone
 		s.srvMu.Unlock()
 		if srv != nil {
-			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+			// A graceful shutdown waits for in-flight requests. Connections a
+			// client dialed but never used stay "new" to net/http for five
+			// seconds, so past a short grace period the rest is cut off: an
+			// emulator has nothing to flush.
+			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 			if e := srv.Shutdown(ctx); e != nil {
-				_ = srv.Close()
-				err = fmt.Errorf("emulator: shutting down: %w", e)
+				if e := srv.Close(); e != nil {
+					err = fmt.Errorf("emulator: closing: %w", e)
+				}
 			}
 			cancel()
 			<-done
