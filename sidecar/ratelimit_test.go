@@ -43,7 +43,7 @@ func TestTwoSidecarsStayWithinTheSharedBudget(t *testing.T) {
 	require.NoError(t, err)
 
 	const run = 10 * time.Second
-	const warmup = time.Second // tables being created, jobs being picked up
+	const warmup = time.Second               // tables being created, jobs being picked up
 	time.Sleep(warmup + run + 2*time.Second) // a measurement over wall-clock time
 	var times []time.Time
 	for _, r := range emu.Requests() {
