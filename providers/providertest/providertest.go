@@ -45,6 +45,11 @@ type Harness struct {
 	// WebhookSecret is the secret webhooks are signed with, for providers implementing
 	// providers.WebhookVerifier.
 	WebhookSecret string
+	// WebhookUntimed says the provider's webhook signature covers no timestamp (GitHub's
+	// X-Hub-Signature-256, for one), so a replayed webhook cannot be told from a fresh one; the suite
+	// then skips the stale-signature check. A replay is harmless: a webhook only makes the sidecar
+	// fetch the object again.
+	WebhookUntimed bool
 }
 
 // UpstreamOptions configures a fresh emulator.
