@@ -159,33 +159,50 @@ func Validate(p Provider) error {
 	if spec.DefaultRateLimit.AllowedRequests <= 0 || spec.DefaultRateLimit.IntervalMS <= 0 {
 		return fmt.Errorf("provider %s: default rate limit must be positive", spec.Name)
 	}
+	if _, ok := p.(CollectionDiscoverer); ok != (spec.DynamicCollections != "") {
+		return fmt.Errorf("provider %s: DynamicCollections must describe the collections a CollectionDiscoverer finds, and only then", spec.Name)
+	}
 	seen := map[string]bool{}
 	for _, c := range p.Collections() {
-		if c.ID != spec.Name+":"+c.Name {
-			return fmt.Errorf("provider %s: collection id %q must be %q", spec.Name, c.ID, spec.Name+":"+c.Name)
+		if err := ValidateCollection(spec.Name, c); err != nil {
+			return err
 		}
-		if !collectionName.MatchString(c.Name) || seen[c.Name] {
-			return fmt.Errorf("provider %s: collection name %q is not snake_case or repeats", spec.Name, c.Name)
+		if seen[c.Name] {
+			return fmt.Errorf("provider %s: collection name %q repeats", spec.Name, c.Name)
 		}
 		seen[c.Name] = true
-		if c.Backfill == nil {
-			return fmt.Errorf("collection %s: Backfill is required", c.ID)
+	}
+	return nil
+}
+
+// ValidCollectionName reports whether name can be a collection (and table) name: snake_case.
+func ValidCollectionName(name string) bool { return collectionName.MatchString(name) }
+
+// ValidateCollection checks one collection's declaration; discovered collections are checked with it too.
+func ValidateCollection(provider string, c *Collection) error {
+	if c.ID != provider+":"+c.Name {
+		return fmt.Errorf("provider %s: collection id %q must be %q", provider, c.ID, provider+":"+c.Name)
+	}
+	if !collectionName.MatchString(c.Name) {
+		return fmt.Errorf("provider %s: collection name %q is not snake_case", provider, c.Name)
+	}
+	if c.Backfill == nil {
+		return fmt.Errorf("collection %s: Backfill is required", c.ID)
+	}
+	if c.Changes != nil && c.Checkpoint == nil {
+		return fmt.Errorf("collection %s: Changes needs Checkpoint", c.ID)
+	}
+	if len(c.MutationKinds) > 0 && c.Mutate == nil {
+		return fmt.Errorf("collection %s: MutationKinds without Mutate", c.ID)
+	}
+	cols := map[string]bool{}
+	for _, f := range c.Fields {
+		if !collectionName.MatchString(f.Name) || strings.HasPrefix(f.Name, "_") || cols[f.Name] || f.Name == "id" {
+			return fmt.Errorf("collection %s: field %q must be a unique snake_case name other than id", c.ID, f.Name)
 		}
-		if c.Changes != nil && c.Checkpoint == nil {
-			return fmt.Errorf("collection %s: Changes needs Checkpoint", c.ID)
-		}
-		if len(c.MutationKinds) > 0 && c.Mutate == nil {
-			return fmt.Errorf("collection %s: MutationKinds without Mutate", c.ID)
-		}
-		cols := map[string]bool{}
-		for _, f := range c.Fields {
-			if !collectionName.MatchString(f.Name) || strings.HasPrefix(f.Name, "_") || cols[f.Name] || f.Name == "id" {
-				return fmt.Errorf("collection %s: field %q must be a unique snake_case name other than id", c.ID, f.Name)
-			}
-			cols[f.Name] = true
-			if !validTypes[f.Type] {
-				return fmt.Errorf("collection %s: field %s has unsupported type %q", c.ID, f.Name, f.Type)
-			}
+		cols[f.Name] = true
+		if !validTypes[f.Type] {
+			return fmt.Errorf("collection %s: field %s has unsupported type %q", c.ID, f.Name, f.Type)
 		}
 	}
 	return nil

@@ -28,6 +28,17 @@ type WebhookVerifier interface {
 	VerifyWebhook(header http.Header, body []byte, secret string, now time.Time) ([]WebhookNotice, error)
 }
 
+// CollectionDiscoverer is implemented by providers whose collections depend on the account: Salesforce
+// objects found by describe, Airtable tables found by the schema API. Besides its declared collections,
+// such a provider accepts any collection id "<provider>:<name>" with a snake_case name, and the sidecar
+// asks DiscoverCollection for it when a sync uses it, and again from time to time so that fields added
+// upstream become columns.
+type CollectionDiscoverer interface {
+	// DiscoverCollection builds the collection called name from the account's metadata, fields and
+	// all. A name the account does not have is an *Error of kind ErrNotFound.
+	DiscoverCollection(ctx context.Context, s *Session, name string) (*Collection, error)
+}
+
 // WebhookNotice names an object a webhook said has changed.
 type WebhookNotice struct {
 	CollectionID string
@@ -49,6 +60,9 @@ type Spec struct {
 	DefaultRateLimit RateLimit `json:"default_rate_limit"`
 	// TestRateLimit, when set, applies to credentials whose "test" property is true.
 	TestRateLimit *RateLimit `json:"test_rate_limit,omitempty"`
+	// DynamicCollections, for a CollectionDiscoverer, says in a sentence which other collection names
+	// the account may offer ("any object by its API name in lower case, e.g. salesforce:invoice__c").
+	DynamicCollections string `json:"dynamic_collections,omitempty"`
 }
 
 // CredentialKind is one way to authenticate against a provider.

@@ -26,6 +26,10 @@ type Harness struct {
 	NewUpstream func(t *testing.T, opts UpstreamOptions) (*providers.Session, Upstream)
 	// Collections are the ids of the collections to exercise; each must be seedable upstream.
 	Collections []string
+	// Discovered are names of collections a providers.CollectionDiscoverer finds in the emulator's
+	// account (a Salesforce custom object, an Airtable table). The suite discovers each through a
+	// session to a fresh emulator and exercises it like the declared ones; each must be seedable.
+	Discovered []string
 	// CreationPolled lists collections whose Changes follow creation time rather than a change feed.
 	// For them the suite expects new objects to be reported, does not expect updates of older objects
 	// or deletes, and accepts objects reported again as long as their content is unchanged.
@@ -100,7 +104,7 @@ type Upstream interface {
 // Run runs the conformance suite.
 func Run(t *testing.T, h Harness) {
 	t.Helper()
-	if h.Provider == nil || h.NewUpstream == nil || len(h.Collections) == 0 {
+	if h.Provider == nil || h.NewUpstream == nil || len(h.Collections)+len(h.Discovered) == 0 {
 		t.Fatal("providertest: Harness needs Provider, NewUpstream and Collections")
 	}
 	if h.BackfillSeed == 0 {
@@ -109,6 +113,9 @@ func Run(t *testing.T, h Harness) {
 	s := &suite{Harness: h, colls: map[string]*providers.Collection{}}
 	for _, c := range h.Provider.Collections() {
 		s.colls[c.ID] = c
+	}
+	if len(h.Discovered) > 0 {
+		s.Collections = append(slices.Clip(h.Collections), s.discover(t)...)
 	}
 	for _, id := range h.Collections {
 		if s.colls[id] == nil {
