@@ -37,6 +37,9 @@ type Config struct {
 	EventRetention time.Duration
 	// DefaultPollInterval applies to syncs without options.poll_interval_ms (default 10s).
 	DefaultPollInterval time.Duration
+	// DiscoveryTTL is how long a collection a provider discovered in the account (a Salesforce
+	// object, an Airtable table) is used before its fields are read again (default 10m).
+	DiscoveryTTL time.Duration
 	// JobRescueAfter is how long a running job may go without finishing before it is considered
 	// abandoned by a dead sidecar and run again (default 1m). Jobs run in bounded slices well below it.
 	JobRescueAfter time.Duration

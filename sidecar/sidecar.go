@@ -104,7 +104,7 @@ func (s *Sidecar) Start(ctx context.Context) error {
 	s.Engine = &extract.Engine{
 		Pool: pool, Registry: s.cfg.Registry, Credentials: s.Credentials, Logger: s.logger,
 		Transport: s.cfg.Transport, DefaultPollInterval: s.cfg.DefaultPollInterval, EventRetention: s.cfg.EventRetention,
-		Limiters: newLimiters(pool, s.logger),
+		DiscoveryTTL: s.cfg.DiscoveryTTL, Limiters: newLimiters(pool, s.logger),
 	}
 	workers := river.NewWorkers()
 	s.Engine.Register(workers)

@@ -95,8 +95,15 @@ BEGIN
     FOREACH id IN ARRAY ids LOOP
         full_id := CASE WHEN position(':' IN coalesce(id, '')) > 0 THEN id ELSE c.provider || ':' || id END;
         IF NOT EXISTS (SELECT 1 FROM jsonb_array_elements(c.collections) e WHERE e->>'id' = full_id) THEN
-            PERFORM sequin._raise(fn, 'collection_ids', format('unknown collection %L for provider %s', id, c.provider),
-                'collections of ' || c.provider || ': ' || (SELECT string_agg(e->>'id', ', ') FROM jsonb_array_elements(c.collections) e));
+            -- A provider that discovers collections in the account takes any snake_case name; the
+            -- sidecar reports a name the account lacks on the sync's health.
+            IF c.dynamic_collections IS NOT NULL AND full_id ~ ('^' || c.provider || ':[a-z][a-z0-9_]*$') THEN
+                NULL;
+            ELSE
+                PERFORM sequin._raise(fn, 'collection_ids', format('unknown collection %L for provider %s', id, c.provider),
+                    'collections of ' || c.provider || ': ' || coalesce((SELECT string_agg(e->>'id', ', ') FROM jsonb_array_elements(c.collections) e), 'none declared')
+                    || CASE WHEN c.dynamic_collections IS NOT NULL THEN '; also ' || c.dynamic_collections ELSE '' END);
+            END IF;
         END IF;
         IF NOT full_id = ANY (out) THEN
             out := out || full_id;

@@ -31,7 +31,10 @@ BEGIN
         RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
             MESSAGE = format('sequin.mutations: kind must be create, update or delete, not %L', NEW.kind);
     END IF;
-    IF coll IS NULL OR NOT (coll->'mutation_kinds') ? NEW.kind THEN
+    -- A discovered collection (coll IS NULL, dynamic provider) is checked by the worker, which knows it.
+    IF (coll IS NULL AND NOT EXISTS (SELECT 1 FROM sequin.providers_catalog p
+                                      WHERE p.provider = s.provider AND p.dynamic_collections IS NOT NULL))
+       OR NOT (coll->'mutation_kinds') ? NEW.kind THEN
         RAISE EXCEPTION USING ERRCODE = 'invalid_parameter_value',
             MESSAGE = format('sequin.mutations: kind: %s does not support %s', full_id, NEW.kind),
             HINT = 'supported: ' || coalesce((SELECT string_agg(k, ', ') FROM jsonb_array_elements_text(coll->'mutation_kinds') k), 'none');

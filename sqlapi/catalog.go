@@ -29,7 +29,7 @@ type CatalogEntry struct {
 func Catalog(reg *providers.Registry) []CatalogEntry {
 	var out []CatalogEntry
 	for _, p := range reg.Providers() {
-		e := CatalogEntry{Spec: p.Spec()}
+		e := CatalogEntry{Spec: p.Spec(), Collections: []CatalogCollection{}}
 		for _, c := range p.Collections() {
 			kinds := c.MutationKinds
 			if kinds == nil {
@@ -58,12 +58,14 @@ func PublishCatalog(ctx context.Context, q Querier, reg *providers.Registry) err
 			test, _ = json.Marshal(e.TestRateLimit)
 		}
 		_, err := q.Exec(ctx, `
-			INSERT INTO sequin.providers_catalog (provider, display_name, default_base_url, credential_kinds, collections, default_rate_limit, test_rate_limit)
-			VALUES ($1, $2, $3, $4, $5, $6, $7)
+			INSERT INTO sequin.providers_catalog (provider, display_name, default_base_url, credential_kinds, collections,
+				default_rate_limit, test_rate_limit, dynamic_collections)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, nullif($8, ''))
 			ON CONFLICT (provider) DO UPDATE SET display_name = excluded.display_name, default_base_url = excluded.default_base_url,
 				credential_kinds = excluded.credential_kinds, collections = excluded.collections,
-				default_rate_limit = excluded.default_rate_limit, test_rate_limit = excluded.test_rate_limit, refreshed_at = now()`,
-			e.Name, e.DisplayName, e.DefaultBaseURL, kinds, cols, def, test)
+				default_rate_limit = excluded.default_rate_limit, test_rate_limit = excluded.test_rate_limit,
+				dynamic_collections = excluded.dynamic_collections, refreshed_at = now()`,
+			e.Name, e.DisplayName, e.DefaultBaseURL, kinds, cols, def, test, e.DynamicCollections)
 		if err != nil {
 			return fmt.Errorf("publishing provider %s: %w", e.Name, err)
 		}

@@ -23,6 +23,8 @@ import (
 	"github.com/sequinsync/sequin/sidecar"
 	"github.com/sequinsync/sequin/sidecar/dev"
 	"github.com/sequinsync/sequin/sidecar/status"
+	"github.com/sequinsync/sequin/sqlapi"
+	"github.com/sequinsync/sequin/sqlapi/secret"
 )
 
 const usage = `sequin: sync third-party APIs into Postgres, managed from SQL.
@@ -33,6 +35,8 @@ Usage:
   sequin dev      [--dir DIR] [--seed N]                 throwaway Postgres + emulator + sidecar + demo sync
   sequin emulator <provider> [--listen ADDR] [--seed N]  run a stateful API emulator
   sequin status   [--database-url URL] [--watch]         show syncs and their progress
+  sequin rotate-key [--database-url URL]                 re-encrypt every credential with SEQUIN_SECRET_KEY,
+                                                         opening old ones with SEQUIN_PREVIOUS_SECRET_KEYS
   sequin version
 `
 
@@ -62,6 +66,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return cmdEmulator(ctx, rest, out)
 	case "status":
 		return cmdStatus(ctx, rest, out)
+	case "rotate-key":
+		return cmdRotateKey(ctx, rest, out)
 	case "version", "--version":
 		fmt.Fprintln(out, "sequin", sidecar.Version)
 		return nil
@@ -102,13 +108,9 @@ func cmdRun(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	var previous []string
-	if v := os.Getenv("SEQUIN_PREVIOUS_SECRET_KEYS"); v != "" {
-		previous = strings.Split(v, ",")
-	}
 	sc, err := sidecar.New(sidecar.Config{
 		DatabaseURL: *dbURL, Listen: *listen, SecretKey: os.Getenv("SEQUIN_SECRET_KEY"),
-		PreviousSecretKeys: previous, Registry: reg, Logger: newLogger(),
+		PreviousSecretKeys: previousKeys(), Registry: reg, Logger: newLogger(),
 	})
 	if err != nil {
 		return err
@@ -245,4 +247,45 @@ func keys[V any](m map[string]V) []string {
 		out = append(out, k)
 	}
 	return out
+}
+
+// previousKeys are the keys of SEQUIN_PREVIOUS_SECRET_KEYS (comma-separated): they open credentials
+// sealed before a rotation, never seal.
+func previousKeys() []string {
+	var keys []string
+	for _, k := range strings.Split(os.Getenv("SEQUIN_PREVIOUS_SECRET_KEYS"), ",") {
+		if k = strings.TrimSpace(k); k != "" {
+			keys = append(keys, k)
+		}
+	}
+	return keys
+}
+
+// cmdRotateKey re-encrypts every credential with the current key. Rotation: set SEQUIN_SECRET_KEY to
+// a new key and SEQUIN_PREVIOUS_SECRET_KEYS to the old one, run rotate-key, restart the sidecars with
+// the new key, then drop the old one.
+func cmdRotateKey(ctx context.Context, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("rotate-key", flag.ContinueOnError)
+	dbURL := fs.String("database-url", env("DATABASE_URL", ""), "Postgres connection URL")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *dbURL == "" {
+		return errors.New("database URL is required (--database-url or DATABASE_URL)")
+	}
+	keys, err := secret.NewKeyring(os.Getenv("SEQUIN_SECRET_KEY"), previousKeys()...)
+	if err != nil {
+		return fmt.Errorf("SEQUIN_SECRET_KEY / SEQUIN_PREVIOUS_SECRET_KEYS: %w", err)
+	}
+	pool, err := pgxpool.New(ctx, *dbURL)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	n, err := (&sqlapi.Credentials{Pool: pool, Keys: keys}).Reseal(ctx)
+	if err != nil {
+		return fmt.Errorf("re-encrypting credentials (nothing was changed): %w", err)
+	}
+	fmt.Fprintf(out, "re-encrypted %d credential(s) with key %s; the previous keys are no longer needed once every sidecar runs with the new one\n", n, keys.PrimaryID())
+	return nil
 }

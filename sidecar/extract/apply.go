@@ -21,7 +21,7 @@ func (e *Engine) ApplyTx(ctx context.Context, tx pgx.Tx, syncID, collectionID st
 	if err != nil {
 		return MergeStats{}, err
 	}
-	t, err := e.target(s, c)
+	t, err := e.target(ctx, s, c)
 	if err != nil {
 		return MergeStats{}, err
 	}
@@ -49,9 +49,9 @@ func (e *Engine) Session(ctx context.Context, syncID, collectionID string) (*pro
 	if err != nil {
 		return nil, nil, err
 	}
-	coll, ok := e.Registry.Collection(collectionID)
-	if !ok {
-		return nil, nil, fmt.Errorf("collection %q is not known to this sidecar", collectionID)
+	coll, _, err := e.collection(ctx, s, collectionID)
+	if err != nil {
+		return nil, nil, err
 	}
 	_, sess, err := e.session(ctx, s)
 	return sess, coll, err

@@ -47,7 +47,7 @@ func (w *backfillWorker) Work(ctx context.Context, job *river.Job[BackfillArgs])
 	if c.Generation != a.Generation || c.State != "backfilling" {
 		return nil
 	}
-	t, err := e.target(s, c)
+	t, err := e.target(ctx, s, c)
 	if err != nil {
 		return e.failed(ctx, s, a.CollectionID, c.ConsecutiveErrors, &providers.Error{Kind: providers.ErrInvalidRequest, Message: err.Error()})
 	}

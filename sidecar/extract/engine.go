@@ -42,13 +42,17 @@ type Engine struct {
 	SliceTime time.Duration
 	// EventRetention is how long events are kept.
 	EventRetention time.Duration
+	// DiscoveryTTL is how long a discovered collection is used before the provider is asked again, so
+	// that fields added upstream become columns without a restart (default 10m).
+	DiscoveryTTL time.Duration
 
 	// OnTablesChanged run after synced tables were created (e.g. to update publications).
 	OnTablesChanged []func(ctx context.Context) error
 
-	client    *river.Client[pgx.Tx]
-	viewOnce  sync.Once
-	viewDirty chan struct{}
+	client     *river.Client[pgx.Tx]
+	discovered discoveries
+	viewOnce   sync.Once
+	viewDirty  chan struct{}
 }
 
 // SetClient gives the engine the River client it inserts jobs with.
@@ -191,10 +195,16 @@ func readCollection(ctx context.Context, q sqlapi.Querier, syncID, collectionID 
 	return &c, err
 }
 
-func (e *Engine) target(s *syncRow, c *collectionRow) (Target, error) {
-	coll, ok := e.Registry.Collection(c.CollectionID)
-	if !ok {
-		return Target{}, fmt.Errorf("collection %q is not known to this sidecar", c.CollectionID)
+// target is where a collection of a sync lands. A collection the provider discovered anew may have
+// gained fields, which become columns of its table before it is written again.
+func (e *Engine) target(ctx context.Context, s *syncRow, c *collectionRow) (Target, error) {
+	coll, fresh, err := e.collection(ctx, s, c.CollectionID)
+	if err != nil {
+		return Target{}, err
 	}
-	return Target{SyncID: s.ID, Collection: coll, Schema: s.Schema, Table: c.Table}, nil
+	t := Target{SyncID: s.ID, Collection: coll, Schema: s.Schema, Table: c.Table}
+	if fresh && c.State != "pending" {
+		e.addDiscoveredColumns(ctx, t)
+	}
+	return t, nil
 }

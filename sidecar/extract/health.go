@@ -2,6 +2,7 @@ package extract
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -29,6 +30,8 @@ func (e *Engine) failed(ctx context.Context, s *syncRow, collectionID string, pr
 		}
 	case providers.IsUnauthorized(cause):
 		health, message = sqlapi.CustomerIntervention, "the API refused the credential: "+cause.Error()
+	case errors.As(cause, new(*missingCollectionError)):
+		health, message = sqlapi.CustomerIntervention, cause.Error()
 	case providers.IsRetryable(cause):
 		// Upstream trouble: shown as the collection's last error; health stays as it is.
 	default:
@@ -48,7 +51,7 @@ func (e *Engine) failed(ctx context.Context, s *syncRow, collectionID string, pr
 				WHERE id = $1 AND (health, coalesce(health_message, '')) IS DISTINCT FROM ($2, $3)`, s.ID, string(health), truncate(message, 2000)); err != nil {
 			return err
 		}
-		if health == sqlapi.CustomerIntervention {
+		if providers.IsUnauthorized(cause) {
 			return sqlapi.SetCredentialHealth(ctx, tx, s.CredentialID, health, truncate(message, 2000))
 		}
 		return nil

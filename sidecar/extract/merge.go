@@ -46,7 +46,11 @@ func Merge(ctx context.Context, tx pgx.Tx, t Target, records []providers.Record)
 		}
 		var data any
 		if len(r.Data) > 0 {
-			data = string(r.Data)
+			clean, err := storable(r.Data)
+			if err != nil {
+				return st, providers.Malformed(err, "record %s of %s is not JSON", r.ID, t.Collection.ID)
+			}
+			data = string(clean)
 		}
 		if r.ID == "" {
 			return st, providers.Malformed(nil, "record %d of %s has no id", i, t.Collection.ID)

@@ -49,7 +49,7 @@ func (w *pollWorker) Work(ctx context.Context, job *river.Job[PollArgs]) error {
 			return river.JobSnooze(wait) // woke early (see nextPoll)
 		}
 	}
-	t, err := e.target(s, c)
+	t, err := e.target(ctx, s, c)
 	if err != nil {
 		return e.failed(ctx, s, a.CollectionID, c.ConsecutiveErrors, &providers.Error{Kind: providers.ErrInvalidRequest, Message: err.Error()})
 	}

@@ -49,6 +49,10 @@ func (e *Engine) reconcile(ctx context.Context, syncID string) error {
 			ok, err := e.startBackfill(ctx, it.sync, it.coll, it.gen)
 			if err != nil {
 				e.Logger.ErrorContext(ctx, "starting backfill failed", "sync_id", it.sync, "collection", it.coll, "error", err)
+				// Shown on the collection and the sync's health; the next reconcile tries again.
+				if s, lerr := e.loadSync(ctx, e.Pool, it.sync); lerr == nil {
+					_ = e.failed(ctx, s, it.coll, 0, err)
+				}
 				continue
 			}
 			created = created || ok
@@ -123,7 +127,7 @@ func (e *Engine) startBackfill(ctx context.Context, syncID, collectionID string,
 		if c.State != "pending" || c.Generation != gen {
 			return nil
 		}
-		t, err := e.target(s, c)
+		t, err := e.target(ctx, s, c)
 		if err != nil {
 			return err
 		}

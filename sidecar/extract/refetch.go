@@ -35,7 +35,7 @@ func (w *refetchWorker) Work(ctx context.Context, job *river.Job[RefetchArgs]) e
 	if err != nil {
 		return err
 	}
-	t, err := e.target(s, c)
+	t, err := e.target(ctx, s, c)
 	if err != nil || t.Collection.Get == nil {
 		return nil
 	}

@@ -3,6 +3,7 @@ package extract
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -25,9 +26,15 @@ func (t Target) QualifiedName() string {
 }
 
 // EnsureTable creates the schema and the table of a collection, and adds columns for fields declared
-// since it was created. Tables keep the whole API object in _data and have REPLICA IDENTITY FULL so
-// logical replication subscribers see old values.
+// since it was created, filled from the _data of the rows already there (an unchanged record is not
+// written again by a sync, so nothing else would fill them). Tables keep the whole API object in _data
+// and have REPLICA IDENTITY FULL so logical replication subscribers see old values.
 func EnsureTable(ctx context.Context, q sqlapi.Querier, t Target) error {
+	var existing []string
+	if err := q.QueryRow(ctx, `SELECT coalesce(array_agg(attname::text), '{}') FROM pg_attribute
+		WHERE attrelid = to_regclass($1) AND attnum > 0 AND NOT attisdropped`, t.QualifiedName()).Scan(&existing); err != nil {
+		return fmt.Errorf("reading columns of %s: %w", t.QualifiedName(), err)
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "CREATE SCHEMA IF NOT EXISTS %s;\n", pgx.Identifier{t.Schema}.Sanitize())
 	fmt.Fprintf(&b, "CREATE TABLE IF NOT EXISTS %s (\n  id text PRIMARY KEY", t.QualifiedName())
@@ -37,6 +44,17 @@ func EnsureTable(ctx context.Context, q sqlapi.Querier, t Target) error {
 	b.WriteString(",\n  _data jsonb NOT NULL,\n  _sync_id uuid NOT NULL,\n  _upstream_updated_at timestamptz,\n  _synced_at timestamptz NOT NULL DEFAULT now()\n);\n")
 	for _, f := range t.Collection.Fields {
 		fmt.Fprintf(&b, "ALTER TABLE %s ADD COLUMN IF NOT EXISTS %s %s;\n", t.QualifiedName(), pgx.Identifier{f.Name}.Sanitize(), f.Type)
+	}
+	if len(existing) > 0 {
+		var sets []string
+		for _, f := range t.Collection.Fields {
+			if !slices.Contains(existing, f.Name) {
+				sets = append(sets, fmt.Sprintf("%s = %s", pgx.Identifier{f.Name}.Sanitize(), columnExpr(f, "_data")))
+			}
+		}
+		if len(sets) > 0 {
+			fmt.Fprintf(&b, "UPDATE %s SET %s;\n", t.QualifiedName(), strings.Join(sets, ", "))
+		}
 	}
 	fmt.Fprintf(&b, "ALTER TABLE %s REPLICA IDENTITY FULL;\n", t.QualifiedName())
 	fmt.Fprintf(&b, "COMMENT ON TABLE %s IS %s;\n", t.QualifiedName(), quoteLiteral(fmt.Sprintf("Synced by sequin: %s (sync %s)", t.Collection.ID, t.SyncID)))
@@ -59,28 +77,44 @@ func columnExpr(f providers.Field, data string) string {
 	case "jsonb":
 		return j
 	case "bigint", "integer":
-		return fmt.Sprintf(`(CASE WHEN %[1]s = 'number' THEN trunc(%[2]s::numeric)::%[3]s
-			WHEN %[1]s = 'string' AND %[2]s ~ '^-?[0-9]{1,18}$' THEN %[2]s::%[3]s END)`, typ, txt, f.Type)
-	case "numeric", "double precision":
-		return fmt.Sprintf(`(CASE WHEN %[1]s = 'number' THEN %[2]s::%[3]s
-			WHEN %[1]s = 'string' AND %[2]s ~ '^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$' THEN %[2]s::%[3]s END)`, typ, txt, f.Type)
+		// Out-of-range numbers are NULL rather than an error that would fail the page.
+		bound := map[string]string{"bigint": "9223372036854775808", "integer": "2147483648"}[f.Type]
+		return fmt.Sprintf(`(CASE WHEN %[1]s = 'number' AND abs(%[2]s::numeric) < %[4]s THEN trunc(%[2]s::numeric)::%[3]s
+			WHEN %[1]s = 'string' AND %[2]s ~ '^-?[0-9]{1,18}$' AND abs(%[2]s::numeric) < %[4]s THEN %[2]s::%[3]s END)`, typ, txt, f.Type, bound)
+	case "numeric":
+		return fmt.Sprintf(`(CASE WHEN %[1]s = 'number' THEN %[2]s::numeric
+			WHEN %[1]s = 'string' AND %[2]s ~ '^-?[0-9]{1,100}(\.[0-9]{1,100})?([eE][-+]?[0-9]{1,4})?$' AND abs(%[2]s::numeric) < 1e1000 THEN %[2]s::numeric END)`, typ, txt)
+	case "double precision":
+		return fmt.Sprintf(`(CASE WHEN %[1]s = 'number' AND abs(%[2]s::numeric) < 1e308 THEN %[2]s::double precision
+			WHEN %[1]s = 'string' AND %[2]s ~ '^-?[0-9]{1,100}(\.[0-9]{1,100})?([eE][-+]?[0-9]{1,4})?$' AND abs(%[2]s::numeric) < 1e308 THEN %[2]s::double precision END)`, typ, txt)
 	case "boolean":
 		return fmt.Sprintf(`(CASE WHEN %[1]s = 'boolean' THEN %[2]s::boolean
 			WHEN %[1]s = 'string' AND lower(%[2]s) IN ('true', 'false') THEN %[2]s::boolean END)`, typ, txt)
 	case "timestamptz":
+		// Seconds (or milliseconds) since 1970 within years 1..9999; anything else is NULL.
 		switch f.Format {
 		case "unix":
-			return fmt.Sprintf(`(CASE WHEN %s = 'number' THEN to_timestamp(%s::double precision) END)`, typ, txt)
+			return fmt.Sprintf(`(CASE WHEN %s = 'number' AND %s::numeric BETWEEN -62135596800 AND 253402300799 THEN to_timestamp(%s::double precision) END)`, typ, txt, txt)
 		case "unix_ms":
-			return fmt.Sprintf(`(CASE WHEN %s = 'number' THEN to_timestamp(%s::double precision / 1000) END)`, typ, txt)
+			return fmt.Sprintf(`(CASE WHEN %s = 'number' AND %s::numeric BETWEEN -62135596800000 AND 253402300799999 THEN to_timestamp(%s::double precision / 1000) END)`, typ, txt, txt)
 		}
-		return fmt.Sprintf(`(CASE WHEN %s = 'string' AND %s ~ '^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|z|[+-]\d{2}(:?\d{2})?)?$' THEN %s::timestamptz END)`, typ, txt, txt)
+		return fmt.Sprintf(`(CASE WHEN %s = 'string' AND %s ~ '^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])([T ]([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,9})?)?)?(Z|z|[+-](0\d|1[0-5])(:?[0-5]\d)?)?$' AND %s THEN %s::timestamptz END)`,
+			typ, txt, realDate(txt), txt)
 	case "date":
-		return fmt.Sprintf(`(CASE WHEN %s = 'string' AND %s ~ '^\d{4}-\d{2}-\d{2}' THEN substr(%s, 1, 10)::date END)`, typ, txt, txt)
+		return fmt.Sprintf(`(CASE WHEN %s = 'string' AND %s ~ '^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])' AND %s THEN substr(%s, 1, 10)::date END)`,
+			typ, txt, realDate(txt), txt)
 	case "text[]":
 		return fmt.Sprintf(`(CASE WHEN %s = 'array' THEN ARRAY(SELECT jsonb_array_elements_text(%s)) END)`, typ, j)
 	}
 	return txt
+}
+
+// realDate is the SQL condition that the YYYY-MM-DD at the start of txt (already matched by a pattern
+// with valid month and day ranges) is a day of the calendar: no year 0, no 31st of a short month, no
+// 29th of February outside leap years. Casting anything else would fail the whole page.
+func realDate(txt string) string {
+	return fmt.Sprintf(`(left(%[1]s, 4) <> '0000' AND substr(%[1]s, 6, 5) NOT IN ('02-30', '02-31', '04-31', '06-31', '09-31', '11-31')
+		AND (substr(%[1]s, 6, 5) <> '02-29' OR (left(%[1]s, 4)::int %% 4 = 0 AND (left(%[1]s, 4)::int %% 100 <> 0 OR left(%[1]s, 4)::int %% 400 = 0))))`, txt)
 }
 
 // pathLiteral renders a dotted path as a quoted text[] literal for #> and #>>.
