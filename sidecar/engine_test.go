@@ -89,8 +89,8 @@ func (b *syncBundle) waitLive(t *testing.T, timeout time.Duration) {
 	t.Helper()
 	require.Eventually(t, func() bool {
 		var notLive int
-		_ = b.db.Pool.QueryRow(context.Background(), `SELECT count(*) FROM sequin.sync_collections WHERE sync_id = $1 AND state <> 'live'`, b.syncID).Scan(&notLive)
-		return notLive == 0
+		err := b.db.Pool.QueryRow(context.Background(), `SELECT count(*) FROM sequin.sync_collections WHERE sync_id = $1 AND state <> 'live'`, b.syncID).Scan(&notLive)
+		return err == nil && notLive == 0
 	}, timeout, 50*time.Millisecond, "backfill did not finish")
 }
 

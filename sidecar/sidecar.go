@@ -82,6 +82,8 @@ func (s *Sidecar) Start(ctx context.Context) error {
 	}
 	pcfg.MaxConns = s.cfg.MaxConns
 	pcfg.ConnConfig.RuntimeParams["application_name"] = "sequin"
+	// Timestamps without a zone in API objects are UTC, whatever the database's default time zone.
+	pcfg.ConnConfig.RuntimeParams["timezone"] = "UTC"
 	pool, err := pgxpool.NewWithConfig(ctx, pcfg)
 	if err != nil {
 		return fmt.Errorf("connecting: %w", err)
