@@ -5,6 +5,12 @@ import (
 	"time"
 
 	"github.com/sequinsync/sequin/providers"
+	"github.com/sequinsync/sequin/providers/checkoutchamp"
+	ccemu "github.com/sequinsync/sequin/providers/checkoutchamp/emulator"
+	"github.com/sequinsync/sequin/providers/netsuite"
+	nsemu "github.com/sequinsync/sequin/providers/netsuite/emulator"
+	"github.com/sequinsync/sequin/providers/servicenow"
+	snemu "github.com/sequinsync/sequin/providers/servicenow/emulator"
 	"github.com/sequinsync/sequin/providers/stripe"
 	stripeemu "github.com/sequinsync/sequin/providers/stripe/emulator"
 )
@@ -13,6 +19,9 @@ import (
 func Providers() []providers.Provider {
 	return []providers.Provider{
 		stripe.New(),
+		servicenow.New(),
+		netsuite.New(),
+		checkoutchamp.New(),
 	}
 }
 
@@ -50,6 +59,28 @@ func Emulators() map[string]func(EmulatorOptions) Emulator {
 				cfg.APIKeys = []string{o.APIKey}
 			}
 			return stripeemu.New(cfg)
+		},
+		"servicenow": func(o EmulatorOptions) Emulator {
+			cfg := snemu.Config{Seed: o.Seed, RateLimit: o.RateLimit, RateLimitWindow: time.Second}
+			if o.APIKey != "" {
+				cfg.Users = map[string]string{"admin": o.APIKey} // basic auth admin:<key>; default admin:admin
+			}
+			return snemu.New(cfg)
+		},
+		"netsuite": func(o EmulatorOptions) Emulator {
+			key := o.APIKey
+			if key == "" {
+				key = "sequin"
+			}
+			return nsemu.New(nsemu.Config{Seed: o.Seed, RateLimit: o.RateLimit, RateLimitWindow: time.Second,
+				Consumers: map[string]string{"sequin-consumer": key}, Tokens: map[string]string{"sequin-token": key}})
+		},
+		"checkoutchamp": func(o EmulatorOptions) Emulator {
+			cfg := ccemu.Config{Seed: o.Seed, RateLimit: o.RateLimit, RateLimitWindow: time.Second}
+			if o.APIKey != "" {
+				cfg.Logins = map[string]string{"sequin": o.APIKey} // default sequin:sequin
+			}
+			return ccemu.New(cfg)
 		},
 	}
 }
