@@ -19,6 +19,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"github.com/sequinsync/sequin/migrations"
+	"github.com/sequinsync/sequin/sidecar/console"
 	"github.com/sequinsync/sequin/sidecar/control"
 	"github.com/sequinsync/sequin/sidecar/extract"
 	"github.com/sequinsync/sequin/sidecar/httpapi"
@@ -191,6 +192,7 @@ func (s *Sidecar) serveHTTP(ctx context.Context) error {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	api := &httpapi.Server{Pool: s.Pool, Logger: s.logger, Registry: reg, Version: Version, Credentials: s.Credentials}
 	api.Handle("POST /webhooks/{sync_id}", &webhook.Handler{Engine: s.Engine, Logger: s.logger})
+	(&console.Console{Pool: s.Pool, Logger: s.logger.With("component", "console")}).Register(api)
 	ln, err := net.Listen("tcp", s.cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", s.cfg.Listen, err)

@@ -94,12 +94,18 @@ func Run(ctx context.Context, o Options) error {
 			return err
 		}
 	}
+	token, err := consoleToken(ctx, dbURL)
+	if err != nil {
+		sc.Stop(context.Background())
+		return err
+	}
 	fmt.Fprintf(o.Out, `
 sequin dev is up (%.1fs).
 
   Postgres:   %s
   psql:       psql '%s'
   sidecar:    http://%s   (/healthz, /metrics)
+  console:    http://%s/console/   (API token: %s)
   emulator:   %s
   demo sync:  %s
 
@@ -110,7 +116,7 @@ Try:
   go run ./cmd/sequin status --watch --database-url '%s'
 
 Data is kept in %s; Ctrl-C stops everything.
-`, time.Since(start).Seconds(), dbURL, dbURL, sc.Addr, orNone(baseURL), demo, dbURL, dbURL, dbURL, dbURL, dir)
+`, time.Since(start).Seconds(), dbURL, dbURL, sc.Addr, sc.Addr, token, orNone(baseURL), demo, dbURL, dbURL, dbURL, dbURL, dir)
 	return sc.Wait(ctx)
 }
 
@@ -187,6 +193,24 @@ func ensureDatabase(ctx context.Context, adminURL, name string) error {
 }
 
 // ensureDemoSync creates the demo credential and sync once; later runs point it at the emulator again.
+// consoleToken makes a fresh API token for the console and the HTTP API, replacing the one an earlier
+// run made (tokens are stored hashed, so an old one cannot be shown again).
+func consoleToken(ctx context.Context, dbURL string) (string, error) {
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		return "", err
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, `DELETE FROM sequin.api_tokens WHERE name = 'sequin dev'`); err != nil {
+		return "", fmt.Errorf("replacing the dev API token: %w", err)
+	}
+	var token string
+	if err := conn.QueryRow(ctx, `SELECT sequin.create_api_token('sequin dev')`).Scan(&token); err != nil {
+		return "", fmt.Errorf("creating the dev API token: %w", err)
+	}
+	return token, nil
+}
+
 func ensureDemoSync(ctx context.Context, dbURL, baseURL string) (string, error) {
 	conn, err := pgx.Connect(ctx, dbURL)
 	if err != nil {

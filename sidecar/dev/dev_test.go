@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -46,6 +47,7 @@ func TestDevComesUpAndSyncsTheDemo(t *testing.T) {
 	// As root the cluster runs as the postgres user, who must be able to reach the folder.
 	require.NoError(t, os.Chmod(dir, 0o755))
 	require.NoError(t, os.Chmod(filepath.Dir(dir), 0o755))
+	both := &syncBuffer{} // what the two runs printed
 	run := func() (string, func()) {
 		out := &syncBuffer{}
 		ctx, cancel := context.WithCancel(context.Background())
@@ -53,7 +55,7 @@ func TestDevComesUpAndSyncsTheDemo(t *testing.T) {
 		start := time.Now()
 		go func() {
 			done <- dev.Run(ctx, dev.Options{Dir: dir, PGPort: 0, Listen: "127.0.0.1:0", EmulatorListen: "127.0.0.1:0", Seed: 200,
-				Out: out, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+				Out: io.MultiWriter(out, both), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 		}()
 		require.Eventually(t, func() bool { return strings.Contains(out.String(), "sequin dev is up") }, 20*time.Second, 50*time.Millisecond, "dev must come up in under 20 s")
 		t.Logf("dev came up in %v", time.Since(start))
@@ -94,4 +96,17 @@ func TestDevComesUpAndSyncsTheDemo(t *testing.T) {
 	var syncs int
 	require.NoError(t, conn.QueryRow(ctx, `SELECT count(*) FROM sequin.syncs`).Scan(&syncs))
 	require.Equal(t, 1, syncs)
+
+	// The printed console address and token open the HTTP API; the first run's token was replaced.
+	m := regexp.MustCompile(`console:\s+(http://\S+)/console/\s+\(API token: (\S+)\)`).FindAllStringSubmatch(both.String(), -1)
+	require.Len(t, m, 2)
+	for i, want := range []int{http.StatusUnauthorized, http.StatusOK} {
+		req, err := http.NewRequest("GET", m[1][1]+"/v1/syncs", nil)
+		require.NoError(t, err)
+		req.Header.Set("Authorization", "Bearer "+m[i][2])
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		require.Equal(t, want, resp.StatusCode)
+	}
 }

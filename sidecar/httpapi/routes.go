@@ -137,10 +137,16 @@ func apiRoutes() []route {
 
 // mountedDocs documents the routes other services are expected to Mount.
 var mountedDocs = map[string]operation{
-	"POST /v1/http-consumers/{id}/next": {id: "nextHTTPConsumerMessages", summary: "Receive the next messages of an HTTP pull consumer", tag: "consumers", freeBody: true},
-	"POST /v1/http-consumers/{id}/ack":  {id: "ackHTTPConsumerMessages", summary: "Acknowledge messages by ack token", tag: "consumers", freeBody: true},
-	"POST /v1/http-consumers/{id}/nack": {id: "nackHTTPConsumerMessages", summary: "Give messages back for redelivery by ack token", tag: "consumers", freeBody: true},
-	"POST /webhooks/{sync_id}":          {id: "receiveWebhook", summary: "Receive a provider's signed webhook; the objects it names are fetched again", tag: "webhooks", freeBody: true},
+	"POST /v1/http-consumers/{id}/next":            {id: "nextHTTPConsumerMessages", summary: "Receive the next messages of an HTTP pull consumer", tag: "consumers", freeBody: true},
+	"POST /v1/http-consumers/{id}/ack":             {id: "ackHTTPConsumerMessages", summary: "Acknowledge messages by ack token", tag: "consumers", freeBody: true},
+	"POST /v1/http-consumers/{id}/nack":            {id: "nackHTTPConsumerMessages", summary: "Give messages back for redelivery by ack token", tag: "consumers", freeBody: true},
+	"GET /console/api/mutations":                   {id: "consoleListMutations", summary: "Mutations, newest first (console)", tag: "console", freeBody: true},
+	"GET /console/api/consumers":                   {id: "consoleListConsumers", summary: "Every consumer with its message counters (console)", tag: "console", freeBody: true},
+	"GET /console/api/consumers/{id}/dead-letters": {id: "consoleListDeadLetters", summary: "A consumer's dead-lettered messages (console)", tag: "console", freeBody: true},
+	"GET /console/api/events/last":                 {id: "consoleLastEvent", summary: "The newest event's seq (console)", tag: "console", freeBody: true},
+	"GET /console/api/record":                      {id: "consoleGetRecord", summary: "One record by upstream id (console)", tag: "console", freeBody: true},
+	"GET /console/api/rate-limits":                 {id: "consoleRateLimits", summary: "Rate-limit use per credential (console)", tag: "console", freeBody: true},
+	"POST /webhooks/{sync_id}":                     {id: "receiveWebhook", summary: "Receive a provider's signed webhook; the objects it names are fetched again", tag: "webhooks", freeBody: true},
 }
 
 // mountedRoute makes a route of a handler another service serves.
