@@ -9,8 +9,12 @@ import (
 	ccemu "github.com/sequinsync/sequin/providers/checkoutchamp/emulator"
 	"github.com/sequinsync/sequin/providers/netsuite"
 	nsemu "github.com/sequinsync/sequin/providers/netsuite/emulator"
+	"github.com/sequinsync/sequin/providers/salesforce"
+	salesforceemu "github.com/sequinsync/sequin/providers/salesforce/emulator"
 	"github.com/sequinsync/sequin/providers/servicenow"
 	snemu "github.com/sequinsync/sequin/providers/servicenow/emulator"
+	"github.com/sequinsync/sequin/providers/shopify"
+	shopifyemu "github.com/sequinsync/sequin/providers/shopify/emulator"
 	"github.com/sequinsync/sequin/providers/stripe"
 	stripeemu "github.com/sequinsync/sequin/providers/stripe/emulator"
 )
@@ -19,6 +23,8 @@ import (
 func Providers() []providers.Provider {
 	return []providers.Provider{
 		stripe.New(),
+		shopify.New(),
+		salesforce.New(),
 		servicenow.New(),
 		netsuite.New(),
 		checkoutchamp.New(),
@@ -59,6 +65,23 @@ func Emulators() map[string]func(EmulatorOptions) Emulator {
 				cfg.APIKeys = []string{o.APIKey}
 			}
 			return stripeemu.New(cfg)
+		},
+		"shopify": func(o EmulatorOptions) Emulator {
+			cfg := shopifyemu.Config{Seed: o.Seed, RateLimit: o.RateLimit, RateLimitWindow: time.Second,
+				WebhookURL: o.WebhookURL, WebhookSecret: o.WebhookSecret}
+			if o.APIKey != "" {
+				cfg.AccessTokens = []string{o.APIKey}
+			}
+			return shopifyemu.New(cfg)
+		},
+		"salesforce": func(o EmulatorOptions) Emulator {
+			// Salesforce's REST API sends no signed webhooks; WebhookURL and WebhookSecret do not apply.
+			cfg := salesforceemu.Config{Seed: o.Seed, RateLimit: o.RateLimit, RateLimitWindow: time.Second}
+			if o.APIKey != "" {
+				cfg.RefreshTokens = []string{o.APIKey}
+				cfg.AccessTokens = []string{o.APIKey}
+			}
+			return salesforceemu.New(cfg)
 		},
 		"servicenow": func(o EmulatorOptions) Emulator {
 			cfg := snemu.Config{Seed: o.Seed, RateLimit: o.RateLimit, RateLimitWindow: time.Second}
