@@ -1,0 +1,127 @@
+package sidecar_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/sequinsync/sequin/providers"
+	"github.com/sequinsync/sequin/providers/shopify"
+	shopifyemu "github.com/sequinsync/sequin/providers/shopify/emulator"
+	"github.com/sequinsync/sequin/providers/stripe"
+	stripeemu "github.com/sequinsync/sequin/providers/stripe/emulator"
+	"github.com/sequinsync/sequin/sidecar"
+	"github.com/sequinsync/sequin/sqlapi/pgtest"
+	"github.com/sequinsync/sequin/sqlapi/secret"
+)
+
+// webhookCase is one provider whose emulator sends signed webhooks.
+type webhookCase struct {
+	provider   providers.Provider
+	collection string // collection id
+	table      string
+	// start runs the emulator delivering webhooks to url signed with secret; it returns the base URL,
+	// credential properties, and a function that changes one object upstream (returning its id).
+	start func(t *testing.T, url, secret string) (base string, props map[string]any, change func() string)
+}
+
+// TestWebhooksDriveChangeDetection: for every provider with webhooks, an upstream change reaches
+// sequin.events through the emulator's signed webhook, with polling too far off to be the cause.
+func TestWebhooksDriveChangeDetection(t *testing.T) {
+	t.Parallel()
+	cases := map[string]webhookCase{
+		"stripe": {provider: stripe.New(), collection: "stripe:customer", table: "customer",
+			start: func(t *testing.T, url, whsec string) (string, map[string]any, func() string) {
+				emu := stripeemu.New(stripeemu.Config{APIKeys: []string{goodKey}, Seed: 20, RandSeed: 4, WebhookURL: url, WebhookSecret: whsec})
+				base, err := emu.Start("127.0.0.1:0")
+				require.NoError(t, err)
+				t.Cleanup(func() { _ = emu.Close() })
+				return base, map[string]any{"secret": goodKey}, func() string {
+					id := emu.List("customer")[3]["id"].(string)
+					_, err := emu.Update("customer", id, map[string]any{"name": "Changed By Webhook"})
+					require.NoError(t, err)
+					return id
+				}
+			}},
+		"shopify": {provider: shopify.New(), collection: "shopify:customers", table: "customers",
+			start: func(t *testing.T, url, whsec string) (string, map[string]any, func() string) {
+				const token = "shpat_00000000000000000000000000000042"
+				emu := shopifyemu.New(shopifyemu.Config{Seed: 20, Shop: "hooks.myshopify.com", AccessTokens: []string{token},
+					WebhookURL: url, WebhookSecret: whsec})
+				base, err := emu.Start("127.0.0.1:0")
+				require.NoError(t, err)
+				t.Cleanup(func() { _ = emu.Close() })
+				return base, map[string]any{"kind": "shopify_custom_app", "access_token": token, "shop": "hooks.myshopify.com"}, func() string {
+					id := emu.IDs("customers")[3]
+					_, err := emu.Update("customers", id, map[string]any{"note": "changed by webhook"})
+					require.NoError(t, err)
+					return id
+				}
+			}},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			const whsec = "whsec_e2e_hooks"
+			var target atomic.Value // the sidecar's webhook URL, known once the sync exists
+			forward := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				u, _ := target.Load().(string)
+				if u == "" {
+					w.WriteHeader(http.StatusServiceUnavailable)
+					return
+				}
+				req, _ := http.NewRequestWithContext(r.Context(), http.MethodPost, u, r.Body)
+				req.Header = r.Header.Clone()
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					w.WriteHeader(http.StatusBadGateway)
+					return
+				}
+				defer resp.Body.Close()
+				w.WriteHeader(resp.StatusCode)
+				_, _ = io.Copy(w, resp.Body)
+			}))
+			t.Cleanup(forward.Close)
+			base, props, change := c.start(t, forward.URL, whsec)
+			props["webhook_secret"] = whsec
+			reg, err := providers.NewRegistry(c.provider)
+			require.NoError(t, err)
+			db := pgtest.NewDB(t)
+			sc, err := sidecar.New(sidecar.Config{DatabaseURL: db.URL, Listen: "127.0.0.1:0", SecretKey: secret.GenerateKey(), Registry: reg,
+				Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+			require.NoError(t, err)
+			require.NoError(t, sc.Start(context.Background()))
+			t.Cleanup(func() { sc.Stop(context.Background()) })
+			ctx := context.Background()
+			var syncID string
+			require.NoError(t, db.Pool.QueryRow(ctx, `SELECT sequin.create_sync($1, 'hooks', ARRAY[$2],
+				sequin.create_credential($1, $3::jsonb), options => jsonb_build_object('base_url', $4::text, 'poll_interval_ms', 600000))::text`,
+				c.provider.Spec().Name, c.collection, props, base).Scan(&syncID))
+			require.Eventually(t, func() bool {
+				var live bool
+				err := db.Pool.QueryRow(ctx, `SELECT bool_and(state = 'live') FROM sequin.sync_collections WHERE sync_id = $1`, syncID).Scan(&live)
+				return err == nil && live
+			}, 30*time.Second, 20*time.Millisecond)
+			target.Store("http://" + sc.Addr + "/webhooks/" + syncID)
+			time.Sleep(300 * time.Millisecond) // the first poll after the backfill has run
+
+			changed := time.Now()
+			id := change()
+			var lag time.Duration
+			require.Eventually(t, func() bool {
+				var n int
+				_ = db.Pool.QueryRow(ctx, `SELECT count(*) FROM sequin.events WHERE sync_id = $1 AND upstream_id = $2 AND event = 'updated'`, syncID, id).Scan(&n)
+				lag = time.Since(changed)
+				return n == 1
+			}, 10*time.Second, 5*time.Millisecond, "the webhook makes the sidecar fetch the object; the next poll is ten minutes off")
+			t.Logf("%s: upstream change to event row in %v (webhook path)", name, lag.Round(time.Millisecond))
+		})
+	}
+}
