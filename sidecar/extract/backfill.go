@@ -139,6 +139,7 @@ func (e *Engine) commitPage(ctx context.Context, s *syncRow, t Target, gen int, 
 				backfill_total = coalesce($5, backfill_total), records_count = records_count + $6 - $7,
 				last_change_at = CASE WHEN $8 > 0 THEN now() ELSE last_change_at END,
 				state = $9, backfill_completed_at = CASE WHEN $9 = 'live' THEN now() END,
+				last_swept_at = CASE WHEN $9 = 'live' THEN now() ELSE last_swept_at END,
 				consecutive_errors = 0, last_error = NULL, last_error_at = NULL, updated_at = now()
 			WHERE sync_id = $1 AND collection_id = $2`,
 			s.ID, t.Collection.ID, next, len(page.Records), total, st.Inserted, st.Deleted, st.Changed(), state); err != nil {

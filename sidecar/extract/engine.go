@@ -108,6 +108,16 @@ func (e *Engine) loadSync(ctx context.Context, q sqlapi.Querier, id string) (*sy
 	return &s, nil
 }
 
+// sweepInterval is how often a collection with a change feed but deletes found by sweep is listed
+// whole to find what was deleted upstream: options.sweep_interval_ms, or an hour. Each sweep costs a
+// request per page of the collection.
+func (e *Engine) sweepInterval(s *syncRow) time.Duration {
+	if v, ok := s.Options["sweep_interval_ms"].(float64); ok && v >= 100 {
+		return time.Duration(v) * time.Millisecond
+	}
+	return time.Hour
+}
+
 // pollInterval is the sync's poll period.
 func (e *Engine) pollInterval(s *syncRow) time.Duration {
 	if v, ok := s.Options["poll_interval_ms"].(float64); ok && v >= 100 {
@@ -161,7 +171,7 @@ type collectionRow struct {
 	BackfillCursor, PollCursor                   *string
 	BackfillPages, BackfillRecords, RecordsCount int64
 	ConsecutiveErrors                            int
-	LastPolledAt                                 *time.Time
+	LastPolledAt, LastSweptAt                    *time.Time
 }
 
 // lockCollection locks the collection's state row for the rest of tx: every writer of a synced table
@@ -169,10 +179,10 @@ type collectionRow struct {
 func lockCollection(ctx context.Context, tx pgx.Tx, syncID, collectionID string) (*collectionRow, error) {
 	var c collectionRow
 	err := tx.QueryRow(ctx, `SELECT collection_id, table_name, state, generation, backfill_cursor, poll_cursor,
-			backfill_pages, backfill_records, records_count, consecutive_errors, last_polled_at
+			backfill_pages, backfill_records, records_count, consecutive_errors, last_polled_at, last_swept_at
 		FROM sequin.sync_collections WHERE sync_id = $1 AND collection_id = $2 FOR UPDATE`, syncID, collectionID).
 		Scan(&c.CollectionID, &c.Table, &c.State, &c.Generation, &c.BackfillCursor, &c.PollCursor,
-			&c.BackfillPages, &c.BackfillRecords, &c.RecordsCount, &c.ConsecutiveErrors, &c.LastPolledAt)
+			&c.BackfillPages, &c.BackfillRecords, &c.RecordsCount, &c.ConsecutiveErrors, &c.LastPolledAt, &c.LastSweptAt)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, errSyncGone
 	}
@@ -185,10 +195,10 @@ func lockCollection(ctx context.Context, tx pgx.Tx, syncID, collectionID string)
 func readCollection(ctx context.Context, q sqlapi.Querier, syncID, collectionID string) (*collectionRow, error) {
 	var c collectionRow
 	err := q.QueryRow(ctx, `SELECT collection_id, table_name, state, generation, backfill_cursor, poll_cursor,
-			backfill_pages, backfill_records, records_count, consecutive_errors, last_polled_at
+			backfill_pages, backfill_records, records_count, consecutive_errors, last_polled_at, last_swept_at
 		FROM sequin.sync_collections WHERE sync_id = $1 AND collection_id = $2`, syncID, collectionID).
 		Scan(&c.CollectionID, &c.Table, &c.State, &c.Generation, &c.BackfillCursor, &c.PollCursor,
-			&c.BackfillPages, &c.BackfillRecords, &c.RecordsCount, &c.ConsecutiveErrors, &c.LastPolledAt)
+			&c.BackfillPages, &c.BackfillRecords, &c.RecordsCount, &c.ConsecutiveErrors, &c.LastPolledAt, &c.LastSweptAt)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, errSyncGone
 	}

@@ -85,6 +85,12 @@ func (w *pollWorker) Work(ctx context.Context, job *river.Job[PollArgs]) error {
 		}
 		c.PollCursor, cursor = &ch.NextCursor, ch.NextCursor
 		if !ch.More {
+			if err := e.sweepIfDue(ctx, s, t, sess, c); err != nil {
+				if errors.Is(err, errSyncGone) || errors.Is(err, errStale) {
+					return nil
+				}
+				return e.failed(ctx, s, a.CollectionID, c.ConsecutiveErrors, err)
+			}
 			return nextPoll(interval)
 		}
 		if time.Now().After(deadline) {
@@ -134,10 +140,31 @@ func (e *Engine) commitChanges(ctx context.Context, s *syncRow, t Target, was *s
 	})
 }
 
+// sweepIfDue finds deletes of a collection whose change feed does not report them: once per sweep
+// interval it lists the whole collection again (relist) and deletes what is gone.
+func (e *Engine) sweepIfDue(ctx context.Context, s *syncRow, t Target, sess *providers.Session, c *collectionRow) error {
+	if t.Collection.Deletes != providers.DeletesBySweep || t.Collection.Changes == nil {
+		return nil
+	}
+	if c.LastSweptAt != nil && time.Since(*c.LastSweptAt) < e.sweepInterval(s) {
+		return nil
+	}
+	if err := e.relist(ctx, s, t, sess); err != nil {
+		return err
+	}
+	_, err := e.Pool.Exec(ctx, `UPDATE sequin.sync_collections SET last_swept_at = now() WHERE sync_id = $1 AND collection_id = $2`, s.ID, t.Collection.ID)
+	return err
+}
+
 // relist polls a collection without a change feed: it lists everything again, merging page by page
 // (unchanged records cost no writes and no events), and deletes what it no longer sees when the
-// collection's deletes are detected by sweep.
+// collection's deletes are detected by sweep. Records written since the listing began (by a
+// mutation or a webhook) are not taken for deleted.
 func (e *Engine) relist(ctx context.Context, s *syncRow, t Target, sess *providers.Session) error {
+	var started time.Time
+	if err := e.Pool.QueryRow(ctx, `SELECT now()`).Scan(&started); err != nil {
+		return err
+	}
 	seen := map[string]struct{}{}
 	cursor := ""
 	for {
@@ -162,7 +189,7 @@ func (e *Engine) relist(ctx context.Context, s *syncRow, t Target, sess *provide
 				return err
 			}
 			if last && t.Collection.Deletes == providers.DeletesBySweep {
-				gone, err := e.deleteMissing(ctx, tx, t, seen)
+				gone, err := e.deleteMissing(ctx, tx, t, seen, started)
 				if err != nil {
 					return err
 				}
@@ -187,8 +214,8 @@ func (e *Engine) relist(ctx context.Context, s *syncRow, t Target, sess *provide
 	}
 }
 
-func (e *Engine) deleteMissing(ctx context.Context, tx pgx.Tx, t Target, seen map[string]struct{}) (int, error) {
-	rows, err := tx.Query(ctx, fmt.Sprintf(`SELECT id FROM %s`, t.QualifiedName()))
+func (e *Engine) deleteMissing(ctx context.Context, tx pgx.Tx, t Target, seen map[string]struct{}, listedSince time.Time) (int, error) {
+	rows, err := tx.Query(ctx, fmt.Sprintf(`SELECT id FROM %s WHERE _synced_at < $1`, t.QualifiedName()), listedSince)
 	if err != nil {
 		return 0, err
 	}
