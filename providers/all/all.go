@@ -17,6 +17,8 @@ import (
 	shopifyemu "github.com/sequinsync/sequin/providers/shopify/emulator"
 	"github.com/sequinsync/sequin/providers/stripe"
 	stripeemu "github.com/sequinsync/sequin/providers/stripe/emulator"
+	"github.com/sequinsync/sequin/providers/workday"
+	wdemu "github.com/sequinsync/sequin/providers/workday/emulator"
 )
 
 // Providers returns every shipped provider.
@@ -28,6 +30,7 @@ func Providers() []providers.Provider {
 		servicenow.New(),
 		netsuite.New(),
 		checkoutchamp.New(),
+		workday.New(),
 	}
 }
 
@@ -104,6 +107,15 @@ func Emulators() map[string]func(EmulatorOptions) Emulator {
 				cfg.Logins = map[string]string{"sequin": o.APIKey} // default sequin:sequin
 			}
 			return ccemu.New(cfg)
+		},
+		"workday": func(o EmulatorOptions) Emulator {
+			// Client sequin:<key> with refresh token <key>; by default sequin:sequin with refresh token "sequin".
+			cfg := wdemu.Config{Seed: o.Seed, RateLimit: o.RateLimit, RateLimitWindow: time.Second}
+			if o.APIKey != "" {
+				cfg.Clients = map[string]string{"sequin": o.APIKey}
+				cfg.RefreshTokens = []string{o.APIKey}
+			}
+			return wdemu.New(cfg)
 		},
 	}
 }
