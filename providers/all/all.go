@@ -5,12 +5,20 @@ import (
 	"time"
 
 	"github.com/sequinsync/sequin/providers"
+	"github.com/sequinsync/sequin/providers/auth0"
+	auth0emu "github.com/sequinsync/sequin/providers/auth0/emulator"
 	"github.com/sequinsync/sequin/providers/checkoutchamp"
 	ccemu "github.com/sequinsync/sequin/providers/checkoutchamp/emulator"
+	"github.com/sequinsync/sequin/providers/marketo"
+	marketoemu "github.com/sequinsync/sequin/providers/marketo/emulator"
 	"github.com/sequinsync/sequin/providers/netsuite"
 	nsemu "github.com/sequinsync/sequin/providers/netsuite/emulator"
+	"github.com/sequinsync/sequin/providers/quickbooks"
+	quickbooksemu "github.com/sequinsync/sequin/providers/quickbooks/emulator"
 	"github.com/sequinsync/sequin/providers/salesforce"
 	salesforceemu "github.com/sequinsync/sequin/providers/salesforce/emulator"
+	"github.com/sequinsync/sequin/providers/sendgrid"
+	sendgridemu "github.com/sequinsync/sequin/providers/sendgrid/emulator"
 	"github.com/sequinsync/sequin/providers/servicenow"
 	snemu "github.com/sequinsync/sequin/providers/servicenow/emulator"
 	"github.com/sequinsync/sequin/providers/shopify"
@@ -31,6 +39,10 @@ func Providers() []providers.Provider {
 		netsuite.New(),
 		checkoutchamp.New(),
 		workday.New(),
+		auth0.New(),
+		quickbooks.New(),
+		sendgrid.New(),
+		marketo.New(),
 	}
 }
 
@@ -116,6 +128,38 @@ func Emulators() map[string]func(EmulatorOptions) Emulator {
 				cfg.RefreshTokens = []string{o.APIKey}
 			}
 			return wdemu.New(cfg)
+		},
+		"auth0": func(o EmulatorOptions) Emulator {
+			cfg := auth0emu.Config{Seed: o.Seed, RateLimit: o.RateLimit, RateLimitWindow: time.Second,
+				WebhookURL: o.WebhookURL, WebhookSecret: o.WebhookSecret}
+			if o.APIKey != "" {
+				cfg.Clients = map[string]string{"sequin": o.APIKey} // client_id "sequin", secret = key
+			}
+			return auth0emu.New(cfg)
+		},
+		"quickbooks": func(o EmulatorOptions) Emulator {
+			cfg := quickbooksemu.Config{Seed: o.Seed, RateLimit: o.RateLimit, RateLimitWindow: time.Second,
+				WebhookURL: o.WebhookURL, WebhookSecret: o.WebhookSecret}
+			if o.APIKey != "" {
+				cfg.RefreshTokens = []string{o.APIKey}
+			}
+			return quickbooksemu.New(cfg)
+		},
+		"sendgrid": func(o EmulatorOptions) Emulator {
+			cfg := sendgridemu.Config{Seed: o.Seed, RateLimit: o.RateLimit, RateLimitWindow: time.Second,
+				WebhookURL: o.WebhookURL, WebhookSecret: o.WebhookSecret}
+			if o.APIKey != "" {
+				cfg.APIKeys = []string{o.APIKey}
+			}
+			return sendgridemu.New(cfg)
+		},
+		"marketo": func(o EmulatorOptions) Emulator {
+			cfg := marketoemu.Config{Seed: o.Seed, RateLimit: o.RateLimit, RateLimitWindow: time.Second,
+				WebhookURL: o.WebhookURL, WebhookSecret: o.WebhookSecret}
+			if o.APIKey != "" {
+				cfg.ClientID, cfg.ClientSecret = "sequin", o.APIKey
+			}
+			return marketoemu.New(cfg)
 		},
 	}
 }

@@ -1,0 +1,78 @@
+package emulator
+
+import (
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Fault makes the next Count requests matching Method fail in a chosen way.
+type Fault struct {
+	// Method is the HTTP method to match; "" matches any.
+	Method string
+	// Count is how many matching requests get the fault (default 1).
+	Count int
+	// Status is the HTTP status returned.
+	Status int
+	// RetryAfter, for a 429, sets x-ratelimit-reset that far in the future (at least a second).
+	RetryAfter time.Duration
+	// Body replaces SendGrid's error body, e.g. truncated JSON.
+	Body string
+	// AfterApply performs the real operation first and then answers with the fault, like a lost response.
+	AfterApply bool
+}
+
+type faultQueue struct {
+	mu     sync.Mutex
+	faults []*Fault
+}
+
+// InjectFault queues a fault; faults are matched in the order they were injected.
+func (s *Server) InjectFault(f Fault) {
+	if f.Count <= 0 {
+		f.Count = 1
+	}
+	s.faults.mu.Lock()
+	defer s.faults.mu.Unlock()
+	s.faults.faults = append(s.faults.faults, &f)
+}
+
+// take consumes one use of the first fault matching method.
+func (q *faultQueue) take(method string) *Fault {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for i, f := range q.faults {
+		if f.Method == "" || strings.EqualFold(f.Method, method) {
+			f.Count--
+			if f.Count <= 0 {
+				q.faults = append(q.faults[:i], q.faults[i+1:]...)
+			}
+			c := *f
+			return &c
+		}
+	}
+	return nil
+}
+
+// write answers with the fault.
+func (f *Fault) write(w http.ResponseWriter, now time.Time) {
+	status := f.Status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	if status == http.StatusTooManyRequests {
+		setRateHeaders(w.Header(), 1, now.Add(max(f.RetryAfter, time.Second)))
+	}
+	if f.Body != "" {
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.WriteHeader(status)
+		_, _ = w.Write([]byte(f.Body))
+		return
+	}
+	msg := strings.ToLower(http.StatusText(status))
+	if status == http.StatusUnauthorized {
+		msg = "authorization required"
+	}
+	writeError(w, status, "", msg)
+}
