@@ -5,10 +5,14 @@ import (
 	"time"
 
 	"github.com/sequinsync/sequin/providers"
+	"github.com/sequinsync/sequin/providers/airtable"
+	airtableemu "github.com/sequinsync/sequin/providers/airtable/emulator"
 	"github.com/sequinsync/sequin/providers/auth0"
 	auth0emu "github.com/sequinsync/sequin/providers/auth0/emulator"
 	"github.com/sequinsync/sequin/providers/checkoutchamp"
 	ccemu "github.com/sequinsync/sequin/providers/checkoutchamp/emulator"
+	"github.com/sequinsync/sequin/providers/github"
+	githubemu "github.com/sequinsync/sequin/providers/github/emulator"
 	"github.com/sequinsync/sequin/providers/marketo"
 	marketoemu "github.com/sequinsync/sequin/providers/marketo/emulator"
 	"github.com/sequinsync/sequin/providers/netsuite"
@@ -33,6 +37,8 @@ import (
 func Providers() []providers.Provider {
 	return []providers.Provider{
 		stripe.New(),
+		github.New(),
+		airtable.New(),
 		shopify.New(),
 		salesforce.New(),
 		servicenow.New(),
@@ -80,6 +86,22 @@ func Emulators() map[string]func(EmulatorOptions) Emulator {
 				cfg.APIKeys = []string{o.APIKey}
 			}
 			return stripeemu.New(cfg)
+		},
+		"github": func(o EmulatorOptions) Emulator {
+			cfg := githubemu.Config{Seed: o.Seed, RateLimit: o.RateLimit, RateLimitWindow: time.Second,
+				WebhookURL: o.WebhookURL, WebhookSecret: o.WebhookSecret}
+			if o.APIKey != "" {
+				cfg.Tokens = []string{o.APIKey}
+			}
+			return githubemu.New(cfg)
+		},
+		"airtable": func(o EmulatorOptions) Emulator {
+			cfg := airtableemu.Config{Seed: o.Seed, RateLimit: o.RateLimit, RateLimitWindow: time.Second,
+				WebhookURL: o.WebhookURL, WebhookSecret: o.WebhookSecret}
+			if o.APIKey != "" {
+				cfg.Tokens = []string{o.APIKey}
+			}
+			return airtableemu.New(cfg)
 		},
 		"shopify": func(o EmulatorOptions) Emulator {
 			cfg := shopifyemu.Config{Seed: o.Seed, RateLimit: o.RateLimit, RateLimitWindow: time.Second,

@@ -1,0 +1,83 @@
+package emulator
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Fault makes the next Count requests matching Method and PathPrefix fail (or stall) in a chosen way.
+type Fault struct {
+	// Method is the HTTP method to match; "" matches any.
+	Method string
+	// PathPrefix is the URL path prefix to match, e.g. "/v0/meta"; "" matches any.
+	PathPrefix string
+	// Count is how many matching requests get the fault (default 1).
+	Count int
+	// Status is the HTTP status returned; 0 with an empty Body means "answer normally after Delay".
+	Status int
+	// RetryAfter is a Retry-After header value in seconds (0: none).
+	RetryAfter int
+	// Body replaces Airtable's error body, e.g. truncated JSON.
+	Body string
+	// AfterApply performs the real operation first and then answers with the fault, like a lost
+	// response.
+	AfterApply bool
+	// Delay is slept before answering.
+	Delay time.Duration
+}
+
+type faultQueue struct {
+	mu     sync.Mutex
+	faults []*Fault
+}
+
+// InjectFault queues a fault; faults are matched in the order they were injected.
+func (s *Server) InjectFault(f Fault) {
+	if f.Count <= 0 {
+		f.Count = 1
+	}
+	s.faults.mu.Lock()
+	defer s.faults.mu.Unlock()
+	s.faults.faults = append(s.faults.faults, &f)
+}
+
+// take consumes one use of the first fault matching the request.
+func (q *faultQueue) take(method, path string) *Fault {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for i, f := range q.faults {
+		if (f.Method == "" || strings.EqualFold(f.Method, method)) && strings.HasPrefix(path, f.PathPrefix) {
+			f.Count--
+			if f.Count <= 0 {
+				q.faults = append(q.faults[:i], q.faults[i+1:]...)
+			}
+			c := *f
+			return &c
+		}
+	}
+	return nil
+}
+
+// passive reports whether the fault only delays the real answer.
+func (f *Fault) passive() bool { return f.Status == 0 && f.Body == "" }
+
+// write answers with the fault.
+func (f *Fault) write(w http.ResponseWriter) {
+	status := f.Status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	if f.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(f.RetryAfter))
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	if f.Body != "" {
+		_, _ = w.Write([]byte(f.Body))
+		return
+	}
+	_, _ = w.Write(errForStatus(status).body())
+}
