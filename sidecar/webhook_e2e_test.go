@@ -13,6 +13,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sequinsync/sequin/providers"
+	"github.com/sequinsync/sequin/providers/github"
+	githubemu "github.com/sequinsync/sequin/providers/github/emulator"
 	"github.com/sequinsync/sequin/providers/shopify"
 	shopifyemu "github.com/sequinsync/sequin/providers/shopify/emulator"
 	"github.com/sequinsync/sequin/providers/stripe"
@@ -26,7 +28,7 @@ import (
 type webhookCase struct {
 	provider   providers.Provider
 	collection string // collection id
-	table      string
+	options    map[string]any
 	// start runs the emulator delivering webhooks to url signed with secret; it returns the base URL,
 	// credential properties, and a function that changes one object upstream (returning its id).
 	start func(t *testing.T, url, secret string) (base string, props map[string]any, change func() string)
@@ -37,7 +39,7 @@ type webhookCase struct {
 func TestWebhooksDriveChangeDetection(t *testing.T) {
 	t.Parallel()
 	cases := map[string]webhookCase{
-		"stripe": {provider: stripe.New(), collection: "stripe:customer", table: "customer",
+		"stripe": {provider: stripe.New(), collection: "stripe:customer",
 			start: func(t *testing.T, url, whsec string) (string, map[string]any, func() string) {
 				emu := stripeemu.New(stripeemu.Config{APIKeys: []string{goodKey}, Seed: 20, RandSeed: 4, WebhookURL: url, WebhookSecret: whsec})
 				base, err := emu.Start("127.0.0.1:0")
@@ -50,7 +52,7 @@ func TestWebhooksDriveChangeDetection(t *testing.T) {
 					return id
 				}
 			}},
-		"shopify": {provider: shopify.New(), collection: "shopify:customers", table: "customers",
+		"shopify": {provider: shopify.New(), collection: "shopify:customers",
 			start: func(t *testing.T, url, whsec string) (string, map[string]any, func() string) {
 				const token = "shpat_00000000000000000000000000000042"
 				emu := shopifyemu.New(shopifyemu.Config{Seed: 20, Shop: "hooks.myshopify.com", AccessTokens: []string{token},
@@ -61,6 +63,20 @@ func TestWebhooksDriveChangeDetection(t *testing.T) {
 				return base, map[string]any{"kind": "shopify_custom_app", "access_token": token, "shop": "hooks.myshopify.com"}, func() string {
 					id := emu.IDs("customers")[3]
 					_, err := emu.Update("customers", id, map[string]any{"note": "changed by webhook"})
+					require.NoError(t, err)
+					return id
+				}
+			}},
+		"github": {provider: github.New(), collection: "github:issues", options: map[string]any{"org": "acme"},
+			start: func(t *testing.T, url, whsec string) (string, map[string]any, func() string) {
+				const token = "ghp_000000000000000000000000000000000042"
+				emu := githubemu.New(githubemu.Config{Seed: 10, Tokens: []string{token}, WebhookURL: url, WebhookSecret: whsec})
+				base, err := emu.Start("127.0.0.1:0")
+				require.NoError(t, err)
+				t.Cleanup(func() { _ = emu.Close() })
+				return base, map[string]any{"kind": "github_token", "token": token}, func() string {
+					id := emu.Keys("github:issues")[2]
+					_, err := emu.Update("github:issues", id, nil)
 					require.NoError(t, err)
 					return id
 				}
@@ -101,9 +117,14 @@ func TestWebhooksDriveChangeDetection(t *testing.T) {
 			t.Cleanup(func() { sc.Stop(context.Background()) })
 			ctx := context.Background()
 			var syncID string
+			opts := map[string]any{"base_url": base, "poll_interval_ms": 600000}
+			for k, v := range c.options {
+				opts[k] = v
+			}
 			require.NoError(t, db.Pool.QueryRow(ctx, `SELECT sequin.create_sync($1, 'hooks', ARRAY[$2],
-				sequin.create_credential($1, $3::jsonb), options => jsonb_build_object('base_url', $4::text, 'poll_interval_ms', 600000))::text`,
-				c.provider.Spec().Name, c.collection, props, base).Scan(&syncID))
+				sequin.create_credential($1, $3::jsonb), options => $4::jsonb,
+				rate_limit => '{"allowed_requests": 100, "interval": 1000}')::text`, // GitHub's default budget is ~1.4 req/s
+				c.provider.Spec().Name, c.collection, props, opts).Scan(&syncID))
 			require.Eventually(t, func() bool {
 				var live bool
 				err := db.Pool.QueryRow(ctx, `SELECT bool_and(state = 'live') FROM sequin.sync_collections WHERE sync_id = $1`, syncID).Scan(&live)
