@@ -174,7 +174,7 @@ func (e *Engine) sweepUnseen(ctx context.Context, tx pgx.Tx, t Target, gen int) 
 	if len(ids) > 0 {
 		gone := make([]providers.Record, len(ids))
 		for i, id := range ids {
-			gone[i] = providers.Record{ID: id, Deleted: true, UpdatedAt: now()}
+			gone[i] = providers.Record{ID: id, Deleted: true}
 		}
 		if st, err = Merge(ctx, tx, t, gone); err != nil {
 			return 0, err

@@ -64,15 +64,20 @@ func Merge(ctx context.Context, tx pgx.Tx, t Target, records []providers.Record)
 		return st, fmt.Errorf("copying records: %w", err)
 	}
 	tbl := t.QualifiedName()
-	// Keep the last copy of each id, then only what differs from the table.
+	// Keep the last copy of each id, then only what differs from the table. A copy of a record that is
+	// not in the table but was deleted at or after the copy's version time is a late copy: ignored.
 	tag, err := tx.Exec(ctx, fmt.Sprintf(`
 		INSERT INTO _sequin_changes (ord, id, data, updated_at, deleted, old_data, existed)
 		SELECT i.ord, i.id, i.data, i.updated_at, i.deleted, t._data, t.id IS NOT NULL
 		  FROM (SELECT DISTINCT ON (id) * FROM _sequin_incoming ORDER BY id, ord DESC) i
 		  LEFT JOIN %s t ON t.id = i.id
 		 WHERE (i.deleted AND t.id IS NOT NULL)
-		    OR (NOT i.deleted AND (t.id IS NULL OR (t._data IS DISTINCT FROM i.data
-		        AND (t._upstream_updated_at IS NULL OR i.updated_at IS NULL OR i.updated_at >= t._upstream_updated_at))))`, tbl))
+		    OR (NOT i.deleted AND t.id IS NULL AND NOT EXISTS (
+		        SELECT 1 FROM sequin.tombstones d WHERE d.sync_id = $1 AND d.collection_id = $2 AND d.upstream_id = i.id
+		           AND i.updated_at IS NOT NULL AND d.deleted_at >= i.updated_at))
+		    OR (NOT i.deleted AND t.id IS NOT NULL AND t._data IS DISTINCT FROM i.data
+		        AND (t._upstream_updated_at IS NULL OR i.updated_at IS NULL OR i.updated_at >= t._upstream_updated_at))`, tbl),
+		t.SyncID, t.Collection.ID)
 	if err != nil {
 		return st, fmt.Errorf("diffing records: %w", err)
 	}
@@ -117,6 +122,14 @@ func Merge(ctx context.Context, tx pgx.Tx, t Target, records []providers.Record)
 	if st.Deleted > 0 {
 		if _, err := tx.Exec(ctx, fmt.Sprintf(`DELETE FROM %s t USING _sequin_changes c WHERE c.deleted AND t.id = c.id`, tbl)); err != nil {
 			return st, fmt.Errorf("deleting from %s: %w", tbl, err)
+		}
+		// Only deletes the API dated (events, webhooks, mutations): a sweep cannot tell when a record
+		// went, and a record it missed by a paging accident must come back at the next listing.
+		if _, err := tx.Exec(ctx, `INSERT INTO sequin.tombstones (sync_id, collection_id, upstream_id, deleted_at)
+			SELECT $1, $2, c.id, c.updated_at FROM _sequin_changes c WHERE c.deleted AND c.updated_at IS NOT NULL
+			ON CONFLICT (sync_id, collection_id, upstream_id) DO UPDATE SET deleted_at = greatest(sequin.tombstones.deleted_at, excluded.deleted_at)`,
+			t.SyncID, t.Collection.ID); err != nil {
+			return st, fmt.Errorf("remembering deletes: %w", err)
 		}
 	}
 	return st, nil

@@ -204,3 +204,28 @@ func TestDeleteOldEventsInBatches(t *testing.T) {
 	require.NoError(t, b.db.Pool.QueryRow(ctx, `SELECT count(*) FROM sequin.events`).Scan(&left))
 	require.Equal(t, 10, left)
 }
+
+// TestLateCopyOfADeletedRecordStaysDeleted: once an API-dated delete is merged, a copy of the record
+// older than the delete (an earlier change's event, a page listed before it) does not bring it back;
+// a newer one (the object restored) does. A sweep's undated delete leaves no such memory.
+func TestLateCopyOfADeletedRecordStaysDeleted(t *testing.T) {
+	t.Parallel()
+	b := setupMerge(t)
+	t0 := time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)
+	rec := func(id string, at time.Time, data string) providers.Record {
+		return providers.Record{ID: id, UpdatedAt: at, Data: json.RawMessage(data)}
+	}
+	b.merge(t, rec("w1", t0, `{"id":"w1","name":"first"}`), rec("w2", t0, `{"id":"w2","name":"second"}`))
+	st := b.merge(t, providers.Record{ID: "w1", Deleted: true, UpdatedAt: t0.Add(time.Minute)})
+	require.Equal(t, 1, st.Deleted)
+
+	st = b.merge(t, rec("w1", t0.Add(30*time.Second), `{"id":"w1","name":"late"}`))
+	require.Zero(t, st.Changed(), "a copy older than the delete is ignored")
+	st = b.merge(t, rec("w1", t0.Add(2*time.Minute), `{"id":"w1","name":"restored"}`))
+	require.Equal(t, 1, st.Inserted, "a newer copy is a record that came back")
+
+	st = b.merge(t, providers.Record{ID: "w2", Deleted: true}) // a sweep: no upstream time
+	require.Equal(t, 1, st.Deleted)
+	st = b.merge(t, rec("w2", t0, `{"id":"w2","name":"second"}`))
+	require.Equal(t, 1, st.Inserted, "a record a sweep took for gone returns at the next listing")
+}

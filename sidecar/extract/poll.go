@@ -226,7 +226,7 @@ func (e *Engine) deleteMissing(ctx context.Context, tx pgx.Tx, t Target, seen ma
 	var gone []providers.Record
 	for _, id := range ids {
 		if _, ok := seen[id]; !ok {
-			gone = append(gone, providers.Record{ID: id, Deleted: true, UpdatedAt: now()})
+			gone = append(gone, providers.Record{ID: id, Deleted: true})
 		}
 	}
 	st, err := Merge(ctx, tx, t, gone)

@@ -47,6 +47,18 @@ func DeleteOldEvents(ctx context.Context, q sqlapi.Querier, retention time.Durat
 		}
 		total += tag.RowsAffected()
 		if tag.RowsAffected() < retentionBatch {
+			break
+		}
+	}
+	// Tombstones last as long as the events that tell of the deletes.
+	for {
+		tag, err := q.Exec(ctx, `DELETE FROM sequin.tombstones WHERE ctid IN (
+			SELECT ctid FROM sequin.tombstones WHERE deleted_at < now() - $1::interval LIMIT $2)`,
+			fmt.Sprintf("%d milliseconds", retention.Milliseconds()), retentionBatch)
+		if err != nil {
+			return total, fmt.Errorf("deleting expired tombstones: %w", err)
+		}
+		if tag.RowsAffected() < retentionBatch {
 			return total, nil
 		}
 	}
