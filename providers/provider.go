@@ -39,6 +39,11 @@ type CollectionDiscoverer interface {
 	DiscoverCollection(ctx context.Context, s *Session, name string) (*Collection, error)
 }
 
+// RequestURLHeader is the header in which the sidecar's webhook receiver passes a verifier the full URL
+// the provider called, for signatures that cover it (HubSpot's v3). The receiver overwrites whatever a
+// caller sent in it.
+const RequestURLHeader = "X-Sequin-Request-Url"
+
 // WebhookNotice names an object a webhook said has changed.
 type WebhookNotice struct {
 	CollectionID string

@@ -15,6 +15,8 @@ import (
 	"github.com/sequinsync/sequin/providers"
 	"github.com/sequinsync/sequin/providers/github"
 	githubemu "github.com/sequinsync/sequin/providers/github/emulator"
+	"github.com/sequinsync/sequin/providers/hubspot"
+	hubspotemu "github.com/sequinsync/sequin/providers/hubspot/emulator"
 	"github.com/sequinsync/sequin/providers/shopify"
 	shopifyemu "github.com/sequinsync/sequin/providers/shopify/emulator"
 	"github.com/sequinsync/sequin/providers/stripe"
@@ -145,4 +147,56 @@ func TestWebhooksDriveChangeDetection(t *testing.T) {
 			t.Logf("%s: upstream change to event row in %v (webhook path)", name, lag.Round(time.Millisecond))
 		})
 	}
+}
+
+// TestHubSpotWebhookV3EndToEnd: HubSpot's v3 signature covers the URL it called, so here the emulator
+// posts straight to the sidecar's receiver, which hands the verifier the URL it was called at. The
+// sync is made first (paused, against nothing), since the receiver's URL names it.
+func TestHubSpotWebhookV3EndToEnd(t *testing.T) {
+	t.Parallel()
+	const token, whsec = "pat-na1-00000000-0000-0000-0000-000000000042", "hubspot-client-secret-e2e"
+	reg, err := providers.NewRegistry(hubspot.New())
+	require.NoError(t, err)
+	db := pgtest.NewDB(t)
+	sc, err := sidecar.New(sidecar.Config{DatabaseURL: db.URL, Listen: "127.0.0.1:0", SecretKey: secret.GenerateKey(), Registry: reg,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	require.NoError(t, err)
+	require.NoError(t, sc.Start(context.Background()))
+	t.Cleanup(func() { sc.Stop(context.Background()) })
+	ctx := context.Background()
+	var syncID string
+	require.NoError(t, db.Pool.QueryRow(ctx, `SELECT sequin.create_sync('hubspot', 'hooks', ARRAY['contacts'],
+		sequin.create_credential('hubspot', jsonb_build_object('access_token', $1::text, 'webhook_secret', $2::text)),
+		rate_limit => '{"allowed_requests": 100, "interval": 1000}',
+		options => '{"base_url": "http://127.0.0.1:1", "poll_interval_ms": 600000}')::text`, token, whsec).Scan(&syncID))
+	_, err = db.Pool.Exec(ctx, `SELECT sequin.pause_sync($1)`, syncID)
+	require.NoError(t, err)
+
+	emu := hubspotemu.New(hubspotemu.Config{Seed: 15, AccessTokens: []string{token},
+		WebhookURL: "http://" + sc.Addr + "/webhooks/" + syncID + "?portal=e2e", WebhookSecret: whsec})
+	base, err := emu.Start("127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = emu.Close() })
+	_, err = db.Pool.Exec(ctx, `SELECT sequin.update_sync($1, options => jsonb_build_object('base_url', $2::text, 'poll_interval_ms', 600000))`, syncID, base)
+	require.NoError(t, err)
+	_, err = db.Pool.Exec(ctx, `SELECT sequin.resume_sync($1)`, syncID)
+	require.NoError(t, err)
+	require.Eventually(t, func() bool {
+		var n int
+		_ = db.Pool.QueryRow(ctx, `SELECT count(*) FROM hubspot.contacts`).Scan(&n)
+		return n == 15
+	}, 60*time.Second, 20*time.Millisecond)
+	time.Sleep(300 * time.Millisecond) // the first poll after the backfill has run
+
+	id := emu.List("contacts")[4]
+	changed := time.Now()
+	require.NoError(t, emu.Update("contacts", id, map[string]any{"firstname": "Webhooked"}))
+	var lag time.Duration
+	require.Eventually(t, func() bool {
+		var n int
+		_ = db.Pool.QueryRow(ctx, `SELECT count(*) FROM sequin.events WHERE sync_id = $1 AND upstream_id = $2 AND event = 'updated'`, syncID, id).Scan(&n)
+		lag = time.Since(changed)
+		return n == 1
+	}, 10*time.Second, 5*time.Millisecond, "the v3-signed webhook makes the sidecar fetch the contact")
+	t.Logf("hubspot: upstream change to event row in %v (webhook path, v3 signature)", lag.Round(time.Millisecond))
 }

@@ -13,6 +13,10 @@ import (
 	ccemu "github.com/sequinsync/sequin/providers/checkoutchamp/emulator"
 	"github.com/sequinsync/sequin/providers/github"
 	githubemu "github.com/sequinsync/sequin/providers/github/emulator"
+	"github.com/sequinsync/sequin/providers/hubspot"
+	hubspotemu "github.com/sequinsync/sequin/providers/hubspot/emulator"
+	"github.com/sequinsync/sequin/providers/linear"
+	linearemu "github.com/sequinsync/sequin/providers/linear/emulator"
 	"github.com/sequinsync/sequin/providers/marketo"
 	marketoemu "github.com/sequinsync/sequin/providers/marketo/emulator"
 	"github.com/sequinsync/sequin/providers/netsuite"
@@ -39,6 +43,8 @@ func Providers() []providers.Provider {
 		stripe.New(),
 		github.New(),
 		airtable.New(),
+		hubspot.New(),
+		linear.New(),
 		shopify.New(),
 		salesforce.New(),
 		servicenow.New(),
@@ -102,6 +108,22 @@ func Emulators() map[string]func(EmulatorOptions) Emulator {
 				cfg.Tokens = []string{o.APIKey}
 			}
 			return airtableemu.New(cfg)
+		},
+		"hubspot": func(o EmulatorOptions) Emulator {
+			cfg := hubspotemu.Config{Seed: o.Seed, RateLimit: o.RateLimit, RateLimitWindow: time.Second,
+				WebhookURL: o.WebhookURL, WebhookSecret: o.WebhookSecret}
+			if o.APIKey != "" {
+				cfg.AccessTokens = []string{o.APIKey} // a private-app token; by default any "pat-..." token
+			}
+			return hubspotemu.New(cfg)
+		},
+		"linear": func(o EmulatorOptions) Emulator {
+			cfg := linearemu.Config{Seed: o.Seed, RateLimit: o.RateLimit, RateLimitWindow: time.Second,
+				WebhookURL: o.WebhookURL, WebhookSecret: o.WebhookSecret}
+			if o.APIKey != "" {
+				cfg.APIKeys = []string{o.APIKey} // a personal API key; by default any "lin_api_..." key
+			}
+			return linearemu.New(cfg)
 		},
 		"shopify": func(o EmulatorOptions) Emulator {
 			cfg := shopifyemu.Config{Seed: o.Seed, RateLimit: o.RateLimit, RateLimitWindow: time.Second,

@@ -8,9 +8,11 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/google/uuid"
 
+	"github.com/sequinsync/sequin/providers"
 	"github.com/sequinsync/sequin/sidecar/extract"
 )
 
@@ -36,7 +38,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, `{"error":{"code":"too_large","message":"webhook body too large"}}`, http.StatusRequestEntityTooLarge)
 		return
 	}
-	notices, err := h.Engine.VerifyWebhook(r.Context(), syncID, r.Header, body)
+	header := r.Header.Clone()
+	header.Set(providers.RequestURLHeader, requestURL(r)) // overwrites anything the caller sent
+	notices, err := h.Engine.VerifyWebhook(r.Context(), syncID, header, body)
 	switch {
 	case errors.Is(err, extract.ErrSyncGone):
 		http.Error(w, `{"error":{"code":"not_found","message":"no such sync"}}`, http.StatusNotFound)
@@ -56,4 +60,21 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	_, _ = w.Write([]byte(`{"received":true}`))
+}
+
+// requestURL is the URL the provider called: behind a proxy, the scheme and host it forwarded, and the
+// request target as sent (path and query in their original encoding and order).
+func requestURL(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	if p := r.Header.Get("X-Forwarded-Proto"); p != "" {
+		scheme = strings.TrimSpace(strings.Split(p, ",")[0])
+	}
+	host := r.Host
+	if fh := r.Header.Get("X-Forwarded-Host"); fh != "" {
+		host = strings.TrimSpace(strings.Split(fh, ",")[0])
+	}
+	return scheme + "://" + host + r.RequestURI
 }

@@ -1,0 +1,90 @@
+package emulator
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Fault makes the next Count requests matching Method and PathPrefix fail (or stall) in a chosen way.
+type Fault struct {
+	// Method is the HTTP method to match; "" matches any.
+	Method string
+	// PathPrefix is the URL path prefix to match, e.g. "/graphql"; "" matches any.
+	PathPrefix string
+	// Count is how many matching requests get the fault (default 1).
+	Count int
+	// Status is the HTTP status returned; 0 with an empty Body means "answer normally after Delay".
+	Status int
+	// RetryAfter is the Retry-After header value in seconds (0 omits it).
+	RetryAfter int
+	// Header holds further headers of the answer, e.g. X-RateLimit-Requests-Reset.
+	Header http.Header
+	// Body replaces Linear's error body, e.g. truncated JSON.
+	Body string
+	// AfterApply performs the real operation first and then answers with the fault, like a lost response.
+	AfterApply bool
+	// Delay is slept before answering.
+	Delay time.Duration
+}
+
+type faultQueue struct {
+	mu     sync.Mutex
+	faults []*Fault
+}
+
+// InjectFault queues a fault; faults are matched in the order they were injected.
+func (s *Server) InjectFault(f Fault) {
+	if f.Count <= 0 {
+		f.Count = 1
+	}
+	s.faults.mu.Lock()
+	defer s.faults.mu.Unlock()
+	s.faults.faults = append(s.faults.faults, &f)
+}
+
+// take consumes one use of the first fault matching the request.
+func (q *faultQueue) take(method, path string) *Fault {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for i, f := range q.faults {
+		if (f.Method == "" || strings.EqualFold(f.Method, method)) && strings.HasPrefix(path, f.PathPrefix) {
+			f.Count--
+			if f.Count <= 0 {
+				q.faults = append(q.faults[:i], q.faults[i+1:]...)
+			}
+			c := *f
+			return &c
+		}
+	}
+	return nil
+}
+
+// passive reports whether the fault only delays the real answer.
+func (f *Fault) passive() bool { return f.Status == 0 && f.Body == "" }
+
+// write answers with the fault: its body, or Linear's error body for its status.
+func (f *Fault) write(w http.ResponseWriter) {
+	status := f.Status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	h := w.Header()
+	for k, vs := range f.Header {
+		h[k] = vs
+	}
+	if f.RetryAfter > 0 {
+		h.Set("Retry-After", strconv.Itoa(f.RetryAfter))
+	}
+	if f.Body != "" {
+		h.Set("Content-Type", "application/json; charset=utf-8")
+		w.WriteHeader(status)
+		_, _ = w.Write([]byte(f.Body))
+		return
+	}
+	e := errForStatus(status)
+	e.status = status
+	writeErrors(w, e)
+}
