@@ -70,9 +70,15 @@ func (b *testBundle) createSync(t *testing.T, name string, collections ...string
 		name, collections, stripeKey, b.emuURL).Scan(&id))
 	require.Eventually(t, func() bool {
 		var notLive int
-		_ = b.db.Pool.QueryRow(ctx, `SELECT count(*) FROM sequin.sync_collections WHERE sync_id = $1 AND state <> 'live'`, id).Scan(&notLive)
-		return notLive == 0
+		err := b.db.Pool.QueryRow(ctx, `SELECT count(*) FROM sequin.sync_collections WHERE sync_id = $1 AND state <> 'live'`, id).Scan(&notLive)
+		return err == nil && notLive == 0
 	}, 30*time.Second, 50*time.Millisecond, "backfill did not finish")
+	// sequin.records takes in new tables a moment after they are made (rebuilds are coalesced).
+	require.Eventually(t, func() bool {
+		var in bool
+		err := b.db.Pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM sequin.records WHERE sync_id = $1)`, id).Scan(&in)
+		return err == nil && in
+	}, 10*time.Second, 20*time.Millisecond, "sequin.records shows the sync's tables")
 	return id
 }
 
