@@ -2,7 +2,7 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: dev test test-short bench lint build fuzz
+.PHONY: dev test test-short bench bench-short lint build fuzz
 
 ## dev: throwaway Postgres in ./.sequin-dev + Stripe emulator + sidecar + demo sync
 dev:
@@ -18,6 +18,10 @@ test-short:
 ## bench: benchmark suite (ingest, stream, rate limit, lag, memory)
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 20m ./bench/...
+
+## bench-short: the same suite on small data (checks the suite, not the figures)
+bench-short:
+	$(GO) test -short -run '^$$' -bench . -benchtime 1x -timeout 20m ./bench/...
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
