@@ -62,13 +62,16 @@ func (e *Engine) failed(ctx context.Context, s *syncRow, collectionID string, pr
 	return river.JobSnooze(wait)
 }
 
-// markHealthy clears an error health once the sync works again.
+// markHealthy clears an error health once the sync works again: when no collection of it is failing
+// (the caller has just reset its own collection's error count), so one working collection does not
+// hide another that keeps failing.
 func markHealthy(ctx context.Context, tx pgx.Tx, s *syncRow) error {
 	if s.Health == string(sqlapi.Healthy) {
 		return nil
 	}
 	if _, err := tx.Exec(ctx, `UPDATE sequin.syncs SET health = 'healthy', health_message = NULL, updated_at = now()
-		WHERE id = $1 AND health <> 'healthy'`, s.ID); err != nil {
+		WHERE id = $1 AND health <> 'healthy'
+		  AND NOT EXISTS (SELECT 1 FROM sequin.sync_collections WHERE sync_id = $1 AND consecutive_errors > 0)`, s.ID); err != nil {
 		return err
 	}
 	return sqlapi.SetCredentialHealth(ctx, tx, s.CredentialID, sqlapi.Healthy, "")
