@@ -7,9 +7,12 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"regexp"
 	"time"
 
 	"github.com/sequinsync/sequin/providers"
+	"github.com/sequinsync/sequin/sidecar/consume"
+	"github.com/sequinsync/sequin/sidecar/stream"
 	"github.com/sequinsync/sequin/sqlapi/secret"
 )
 
@@ -50,6 +53,16 @@ type Config struct {
 	HeartbeatEvery time.Duration
 	// Transport is the base HTTP transport for upstream APIs (default http.DefaultTransport).
 	Transport http.RoundTripper
+	// StreamSlot is the logical replication slot from which events are streamed to consumers (env
+	// SEQUIN_STREAM_SLOT, default "sequin_events"). Slot names are per server: databases of one server
+	// each need their own. "-" turns the stream reader off; consumers then get only the events that
+	// existed when they were created.
+	StreamSlot string
+	// ConsumerPollInterval bounds how long a consumer change or a due webhook/Kafka retry can go
+	// unnoticed when its notification is missed (default 5s).
+	ConsumerPollInterval time.Duration
+	// ConsumerTransport sends webhook consumers' requests (default http.DefaultTransport).
+	ConsumerTransport http.RoundTripper
 }
 
 // WithDefaults returns c with defaults filled in.
@@ -87,8 +100,20 @@ func (c Config) WithDefaults() Config {
 	if c.Transport == nil {
 		c.Transport = http.DefaultTransport
 	}
+	if c.StreamSlot == "" {
+		c.StreamSlot = stream.DefaultSlot
+	}
+	if c.ConsumerPollInterval <= 0 {
+		c.ConsumerPollInterval = consume.DefaultPollInterval
+	}
+	if c.ConsumerTransport == nil {
+		c.ConsumerTransport = http.DefaultTransport
+	}
 	return c
 }
+
+// slotName is what PostgreSQL accepts as a replication slot name.
+var slotName = regexp.MustCompile(`^[a-z0-9_]{1,63}$`)
 
 // Validate reports what is missing or wrong, naming the setting.
 func (c Config) Validate() error {
@@ -108,6 +133,9 @@ func (c Config) Validate() error {
 	}
 	if c.Registry == nil {
 		errs = append(errs, errors.New("provider registry is required"))
+	}
+	if c.StreamSlot != "-" && !slotName.MatchString(c.StreamSlot) {
+		errs = append(errs, fmt.Errorf("stream slot %q (SEQUIN_STREAM_SLOT): use 1 to 63 lower-case letters, digits or underscores, or - to turn streaming off", c.StreamSlot))
 	}
 	return errors.Join(errs...)
 }

@@ -39,6 +39,7 @@ func runChildSidecar() {
 	sc, err := sidecar.New(sidecar.Config{
 		DatabaseURL: os.Getenv("CHILD_DATABASE_URL"), Listen: "-", SecretKey: os.Getenv("CHILD_SECRET_KEY"), Registry: reg,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), HeartbeatEvery: time.Second,
+		StreamSlot: os.Getenv("CHILD_STREAM_SLOT"),
 	})
 	if err != nil {
 		panic(err)

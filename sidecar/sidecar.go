@@ -20,10 +20,12 @@ import (
 
 	"github.com/sequinsync/sequin/migrations"
 	"github.com/sequinsync/sequin/sidecar/console"
+	"github.com/sequinsync/sequin/sidecar/consume"
 	"github.com/sequinsync/sequin/sidecar/control"
 	"github.com/sequinsync/sequin/sidecar/extract"
 	"github.com/sequinsync/sequin/sidecar/httpapi"
 	"github.com/sequinsync/sequin/sidecar/mutate"
+	"github.com/sequinsync/sequin/sidecar/stream"
 	"github.com/sequinsync/sequin/sidecar/webhook"
 	sequinsql "github.com/sequinsync/sequin/sql"
 	"github.com/sequinsync/sequin/sqlapi"
@@ -50,6 +52,11 @@ type Sidecar struct {
 	Addr string
 	// ID identifies this process among the sidecars sharing the database (also its River client id).
 	ID string
+	// Stream reads events from the replication slot into the consumers' outbox; nil when
+	// Config.StreamSlot is "-".
+	Stream *stream.Reader
+	// Consumers delivers the outbox to webhook and Kafka consumers.
+	Consumers *consume.Service
 
 	hostname string
 
@@ -108,6 +115,11 @@ func (s *Sidecar) Start(ctx context.Context) error {
 		Pool: pool, Registry: s.cfg.Registry, Credentials: s.Credentials, Logger: s.logger,
 		Transport: s.cfg.Transport, DefaultPollInterval: s.cfg.DefaultPollInterval, EventRetention: s.cfg.EventRetention,
 		DiscoveryTTL: s.cfg.DiscoveryTTL, Limiters: newLimiters(pool, s.logger),
+		// New synced tables join the publication sequin_records at once, for native subscribers.
+		OnTablesChanged: []func(context.Context) error{func(ctx context.Context) error {
+			_, err := stream.SyncRecordsPublication(ctx, pool)
+			return err
+		}},
 	}
 	workers := river.NewWorkers()
 	s.Engine.Register(workers)
@@ -153,6 +165,13 @@ func (s *Sidecar) Start(ctx context.Context) error {
 	}
 	s.goRun(func() error { s.heartbeat(runCtx); return nil })
 	s.goRun(func() error { return s.Engine.RunViewRebuilder(runCtx) })
+	if s.cfg.StreamSlot != "-" {
+		s.Stream = &stream.Reader{Pool: pool, Slot: s.cfg.StreamSlot, Logger: s.logger.With("component", "stream")}
+		s.goRun(func() error { return s.Stream.Run(runCtx) })
+	}
+	s.Consumers = &consume.Service{Pool: pool, Logger: s.logger.With("component", "consume"), Transport: s.cfg.ConsumerTransport,
+		UserAgent: "sequin/" + Version, PollInterval: s.cfg.ConsumerPollInterval}
+	s.goRun(func() error { return s.Consumers.Run(runCtx) })
 	if s.cfg.Listen != "-" {
 		if err := s.serveHTTP(runCtx); err != nil {
 			s.Stop(context.Background())
@@ -192,6 +211,10 @@ func (s *Sidecar) serveHTTP(ctx context.Context) error {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	api := &httpapi.Server{Pool: s.Pool, Logger: s.logger, Registry: reg, Version: Version, Credentials: s.Credentials}
 	api.Handle("POST /webhooks/{sync_id}", &webhook.Handler{Engine: s.Engine, Logger: s.logger})
+	pull := &consume.PullAPI{Pool: s.Pool, Logger: s.logger}
+	for _, route := range consume.PullRoutes {
+		api.Mount(route, pull)
+	}
 	(&console.Console{Pool: s.Pool, Logger: s.logger.With("component", "console")}).Register(api)
 	ln, err := net.Listen("tcp", s.cfg.Listen)
 	if err != nil {

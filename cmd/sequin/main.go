@@ -30,7 +30,7 @@ import (
 const usage = `sequin: sync third-party APIs into Postgres, managed from SQL.
 
 Usage:
-  sequin run      [--database-url URL] [--listen ADDR]   run the sidecar (env DATABASE_URL, SEQUIN_LISTEN, SEQUIN_SECRET_KEY)
+  sequin run      [--database-url URL] [--listen ADDR]   run the sidecar (env DATABASE_URL, SEQUIN_LISTEN, SEQUIN_SECRET_KEY, SEQUIN_STREAM_SLOT)
   sequin migrate  [--database-url URL] [--status]        apply migrations, or list them
   sequin dev      [--dir DIR] [--seed N]                 throwaway Postgres + emulator + sidecar + demo sync
   sequin emulator <provider> [--listen ADDR] [--seed N]  run a stateful API emulator
@@ -110,7 +110,7 @@ func cmdRun(ctx context.Context, args []string) error {
 	}
 	sc, err := sidecar.New(sidecar.Config{
 		DatabaseURL: *dbURL, Listen: *listen, SecretKey: os.Getenv("SEQUIN_SECRET_KEY"),
-		PreviousSecretKeys: previousKeys(), Registry: reg, Logger: newLogger(),
+		PreviousSecretKeys: previousKeys(), Registry: reg, Logger: newLogger(), StreamSlot: env("SEQUIN_STREAM_SLOT", ""),
 	})
 	if err != nil {
 		return err

@@ -1,0 +1,17 @@
+// Package consume delivers the events the stream reader put in sequin.consumer_messages (the outbox,
+// see package stream) to the consumers that are not pulled: webhook consumers get batches POSTed to
+// their URL, signed with HMAC-SHA256, and Kafka consumers get one record per event, keyed
+// collection_id:upstream_id so a record's events stay in one partition in order. It also serves the
+// HTTP pull API of http_pull consumers (next, ack, nack), a thin layer over the SQL functions.
+//
+// Delivery is at least once. A batch is taken from the outbox with sequin._take, which leases its
+// messages (they come back by themselves if the sidecar dies mid-delivery) and hands out at most one
+// message per record at a time; a message leaves the outbox only after the endpoint answered 2xx or
+// Kafka acknowledged the produce. A failed delivery is retried after an exponential backoff with
+// jitter; once a message has used up its deliveries (the consumer's max_deliver, or config
+// max_retries + 1) it is dead-lettered (sequin.consumer_dead_letters) and the record's next event goes
+// out. The consumer's health says whether its endpoint is failing.
+//
+// Every sidecar runs the deliverers; leases and SKIP LOCKED let them share the work without handing
+// one message to two of them.
+package consume

@@ -1,0 +1,277 @@
+package consume
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// Channel is the NOTIFY channel on which the stream reader announces new messages (payload
+// "messages") and the SQL functions announce consumer changes ("consumers").
+const Channel = "sequin_consumers"
+
+// DefaultPollInterval is how often the Service re-reads the consumers and looks at every outbox
+// without being told to.
+const DefaultPollInterval = 5 * time.Second
+
+// Service runs a deliverer per webhook and Kafka consumer, starting and stopping them as consumers
+// are created, changed and dropped. Set the fields, then call Run.
+type Service struct {
+	// Pool reads and settles the outbox.
+	Pool *pgxpool.Pool
+	// Logger receives delivery failures and consumer changes (default slog.Default()).
+	Logger *slog.Logger
+	// Transport sends webhook requests (default http.DefaultTransport).
+	Transport http.RoundTripper
+	// UserAgent is sent with webhook requests (default "sequin").
+	UserAgent string
+	// PollInterval bounds how long a change or a due retry can go unnoticed without a notification
+	// (default 5s).
+	PollInterval time.Duration
+	// KafkaOptions are added to every Kafka client's options (e.g. a logger, or test timeouts).
+	KafkaOptions []kgo.Opt
+	// Listening, when set, is closed once the Service listens for notifications and has started the
+	// deliverers of the existing consumers.
+	Listening chan struct{}
+
+	store   *store
+	names   syncNameCache
+	workers map[string]*worker
+	wg      sync.WaitGroup
+}
+
+// worker is a running deliverer.
+type worker struct {
+	config     []byte
+	cancel     context.CancelFunc
+	done       chan struct{}
+	wake, kick chan struct{}
+}
+
+func (s *Service) logger() *slog.Logger {
+	if s.Logger == nil {
+		return slog.Default()
+	}
+	return s.Logger
+}
+
+func (s *Service) pollInterval() time.Duration {
+	if s.PollInterval <= 0 {
+		return DefaultPollInterval
+	}
+	return s.PollInterval
+}
+
+// Run delivers until ctx ends, then stops every deliverer (a batch in flight is given back) and
+// returns nil. Losing the notification connection only slows it down to PollInterval meanwhile.
+func (s *Service) Run(ctx context.Context) error {
+	if s.Pool == nil {
+		return errors.New("consume: Service.Pool is required")
+	}
+	s.store = &store{pool: s.Pool}
+	s.names.store = s.store
+	s.workers = map[string]*worker{}
+	defer s.stopAll()
+	backoff := 100 * time.Millisecond
+	first := true
+	for ctx.Err() == nil {
+		err := s.session(ctx, &first)
+		if ctx.Err() != nil {
+			return nil
+		}
+		s.logger().WarnContext(ctx, "consumer notifications lost; reconnecting", "error", err, "in", backoff)
+		// Keep the deliverers going by polling until the connection is back.
+		deadline := time.Now().Add(backoff)
+		for ctx.Err() == nil && time.Now().Before(deadline) {
+			s.reconcile(ctx)
+			sleep(ctx, min(time.Until(deadline), s.pollInterval()))
+		}
+		backoff = min(backoff*2, 10*time.Second)
+	}
+	return nil
+}
+
+func (s *Service) session(ctx context.Context, first *bool) error {
+	pooled, err := s.Pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	// A LISTEN connection must not go back to the pool still listening.
+	conn := pooled.Hijack()
+	defer conn.Close(context.WithoutCancel(ctx))
+	if _, err := conn.Exec(ctx, "LISTEN "+Channel); err != nil {
+		return fmt.Errorf("LISTEN %s: %w", Channel, err)
+	}
+	s.reconcile(ctx)
+	if *first && s.Listening != nil {
+		close(s.Listening)
+	}
+	*first = false
+	next := time.Now().Add(s.pollInterval())
+	for {
+		wctx, cancel := context.WithDeadline(ctx, next)
+		n, err := conn.WaitForNotification(wctx)
+		cancel()
+		switch {
+		case ctx.Err() != nil:
+			return nil
+		case errors.Is(err, context.DeadlineExceeded):
+			s.reconcile(ctx)
+			s.signalAll(func(w *worker) chan struct{} { return w.wake })
+			next = time.Now().Add(s.pollInterval())
+		case err != nil:
+			return err
+		case n.Payload == "consumers":
+			s.reconcile(ctx)
+			s.signalAll(func(w *worker) chan struct{} { return w.kick })
+		default:
+			s.signalAll(func(w *worker) chan struct{} { return w.wake })
+		}
+	}
+}
+
+// reconcile starts a deliverer for every webhook and Kafka consumer, restarts those whose config
+// changed and stops those of dropped consumers.
+func (s *Service) reconcile(ctx context.Context) {
+	rows, err := s.store.consumers(ctx)
+	if err != nil {
+		if ctx.Err() == nil {
+			s.logger().ErrorContext(ctx, "reading consumers failed", "error", err)
+		}
+		return
+	}
+	seen := map[string]bool{}
+	for _, c := range rows {
+		seen[c.ID] = true
+		if w, ok := s.workers[c.ID]; ok {
+			if bytes.Equal(w.config, c.Config) {
+				continue
+			}
+			s.stop(c.ID)
+		}
+		s.start(ctx, c)
+	}
+	for id := range s.workers {
+		if !seen[id] {
+			s.stop(id)
+		}
+	}
+}
+
+func (s *Service) start(ctx context.Context, c consumerRow) {
+	d, err := s.newDeliverer(c)
+	if err != nil {
+		// The SQL validation missed something (or an older row): say so on the consumer.
+		s.logger().ErrorContext(ctx, "consumer config unusable", "consumer", c.Name, "error", err)
+		if herr := s.store.setHealth(ctx, c.ID, customerIntervention, err.Error()); herr != nil {
+			s.logger().WarnContext(ctx, "recording consumer health failed", "consumer", c.Name, "error", herr)
+		}
+		// Remember the config so it is not retried until it changes.
+		s.workers[c.ID] = &worker{config: c.Config}
+		return
+	}
+	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	w := &worker{config: c.Config, cancel: cancel, done: make(chan struct{}), wake: d.wake, kick: d.kick}
+	s.workers[c.ID] = w
+	s.logger().InfoContext(ctx, "delivering to consumer", "consumer", c.Name, "kind", c.Kind)
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		defer close(w.done)
+		d.run(wctx)
+	}()
+}
+
+func (s *Service) newDeliverer(c consumerRow) (*deliverer, error) {
+	d := &deliverer{consumer: c, store: s.store, idle: s.pollInterval(), wake: make(chan struct{}, 1), kick: make(chan struct{}, 1),
+		logger: s.logger().With("component", "consume")}
+	var common delivery
+	switch c.Kind {
+	case "webhook":
+		cfg, err := parseWebhookConfig(c.Config)
+		if err != nil {
+			return nil, err
+		}
+		ua := s.UserAgent
+		if ua == "" {
+			ua = "sequin"
+		}
+		d.sink, common, d.batch = newWebhookSink(cfg, s.Transport, ua), cfg.delivery, cfg.batchSize(DefaultWebhookBatchSize)
+	case "kafka":
+		cfg, err := parseKafkaConfig(c.Config)
+		if err != nil {
+			return nil, err
+		}
+		k, err := newKafkaSink(cfg, s.names.name, s.KafkaOptions...)
+		if err != nil {
+			return nil, err
+		}
+		d.sink, common, d.batch = k, cfg.delivery, cfg.batchSize(DefaultKafkaBatchSize)
+	default:
+		return nil, fmt.Errorf("consumer kind %q is not delivered by the sidecar", c.Kind)
+	}
+	d.backoff = common.backoff()
+	// Long enough that a delivery still in progress is never handed to another sidecar.
+	d.lease = common.timeout() + 5*time.Second
+	return d, nil
+}
+
+func (s *Service) stop(id string) {
+	w := s.workers[id]
+	delete(s.workers, id)
+	if w == nil || w.cancel == nil {
+		return
+	}
+	w.cancel()
+	<-w.done
+}
+
+func (s *Service) stopAll() {
+	for id := range s.workers {
+		s.stop(id)
+	}
+	s.wg.Wait()
+}
+
+// signalAll signals one channel of every running deliverer, without waiting.
+func (s *Service) signalAll(ch func(*worker) chan struct{}) {
+	for _, w := range s.workers {
+		if c := ch(w); c != nil {
+			select {
+			case c <- struct{}{}:
+			default:
+			}
+		}
+	}
+}
+
+// syncNameCache resolves sync ids to names for Kafka topic templates, reading sequin.syncs again
+// when it meets a sync it does not know.
+type syncNameCache struct {
+	store *store
+	mu    sync.Mutex
+	names map[string]string
+}
+
+func (c *syncNameCache) name(ctx context.Context, syncID string) string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if n, ok := c.names[syncID]; ok {
+		return n
+	}
+	if names, err := c.store.syncNames(ctx); err == nil {
+		c.names = names
+	}
+	if n, ok := c.names[syncID]; ok {
+		return n
+	}
+	return syncID
+}

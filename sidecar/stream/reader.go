@@ -1,0 +1,225 @@
+package stream
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pglogrepl"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// Defaults of the Reader's settings.
+const (
+	DefaultSlot           = "sequin_events"
+	DefaultPublication    = "sequin_events"
+	DefaultMaxBatch       = 5000
+	DefaultStatusInterval = 10 * time.Second
+)
+
+// Reader streams sequin.events from a logical replication slot into sequin.consumer_messages. Set the
+// fields, then call Run. One Reader runs per sidecar; when several sidecars share a database, the
+// first to take the slot streams and the others retry until it goes away.
+type Reader struct {
+	// Pool writes the consumer messages (and creates the slot's catch-up copy).
+	Pool *pgxpool.Pool
+	// ConnString connects the replication connection (replication=database is added). Empty: the
+	// pool's connection string.
+	ConnString string
+	// Slot is the logical replication slot's name (default "sequin_events"). It is created when
+	// missing and never dropped by the Reader; DropSlot removes it.
+	Slot string
+	// Publication is the publication streamed (default "sequin_events").
+	Publication string
+	// Logger receives connection and progress messages (default slog.Default()).
+	Logger *slog.Logger
+	// MaxBatch bounds the events written in one transaction (default 5000); a larger transaction is
+	// written whole.
+	MaxBatch int
+	// StatusInterval is the longest time between status updates to the server (default 10s).
+	StatusInterval time.Duration
+	// MinBackoff and MaxBackoff bound the wait before reconnecting after a failure (100ms, 5s).
+	MinBackoff, MaxBackoff time.Duration
+	// PublicationRefresh is how often the publication sequin_records is brought up to date with the
+	// syncs (default 30s; negative: only at start).
+	PublicationRefresh time.Duration
+
+	initOnce  sync.Once
+	ready     chan struct{}
+	readyOnce sync.Once
+	confirmed atomic.Uint64
+	written   atomic.Int64
+}
+
+func (r *Reader) init() {
+	r.initOnce.Do(func() { r.ready = make(chan struct{}) })
+}
+
+// Ready is closed once the reader streams from its slot for the first time.
+func (r *Reader) Ready() <-chan struct{} {
+	r.init()
+	return r.ready
+}
+
+// Confirmed is the last LSN confirmed to the server: every event committed before it is in
+// sequin.consumer_messages.
+func (r *Reader) Confirmed() pglogrepl.LSN { return pglogrepl.LSN(r.confirmed.Load()) }
+
+// Written is the number of consumer messages written since the Reader started.
+func (r *Reader) Written() int64 { return r.written.Load() }
+
+func (r *Reader) slot() string {
+	if r.Slot == "" {
+		return DefaultSlot
+	}
+	return r.Slot
+}
+
+func (r *Reader) publication() string {
+	if r.Publication == "" {
+		return DefaultPublication
+	}
+	return r.Publication
+}
+
+func (r *Reader) logger() *slog.Logger {
+	if r.Logger == nil {
+		return slog.Default()
+	}
+	return r.Logger
+}
+
+func (r *Reader) maxBatch() int {
+	if r.MaxBatch <= 0 {
+		return DefaultMaxBatch
+	}
+	return r.MaxBatch
+}
+
+func (r *Reader) statusInterval() time.Duration {
+	if r.StatusInterval <= 0 {
+		return DefaultStatusInterval
+	}
+	return r.StatusInterval
+}
+
+// Run streams until ctx ends. Of the sidecars sharing a database, one leads (an advisory lock per
+// slot) and streams; the others wait quietly and take over when the leader's connection goes away.
+// The leader reconnects with backoff after failures (the server restarting, a lost connection, the
+// previous leader's walsender still holding the slot). Run returns nil when ctx ends, after closing
+// the replication connection, waiting for the server to release the slot (a few seconds at most)
+// and for its own goroutines.
+func (r *Reader) Run(ctx context.Context) error {
+	r.init()
+	if r.Pool == nil {
+		return errors.New("stream: Reader.Pool is required")
+	}
+	if err := validSlotName(r.slot()); err != nil {
+		return err
+	}
+	for ctx.Err() == nil {
+		if !r.walLevelLogical(ctx) {
+			continue
+		}
+		lead, err := r.lead(ctx)
+		if err != nil {
+			if ctx.Err() == nil {
+				r.logger().WarnContext(ctx, "taking the stream lead failed", "slot", r.slot(), "error", err)
+				sleep(ctx, r.maxBackoff())
+			}
+			continue
+		}
+		r.runLeader(ctx, lead)
+	}
+	return nil
+}
+
+// runLeader streams while this process holds the lead, reconnecting after failures, and keeps the
+// publication sequin_records up to date.
+func (r *Reader) runLeader(ctx context.Context, lead *pgx.Conn) {
+	lctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	defer func() {
+		cancel()
+		wg.Wait()
+		if ctx.Err() != nil {
+			r.awaitSlotRelease(context.WithoutCancel(ctx))
+		}
+		_ = lead.Close(context.WithoutCancel(ctx))
+	}()
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		r.holdLead(lctx, lead, cancel)
+	}()
+	go func() {
+		defer wg.Done()
+		r.refreshPublication(lctx)
+	}()
+	minB, maxB := r.MinBackoff, r.maxBackoff()
+	if minB <= 0 {
+		minB = 100 * time.Millisecond
+	}
+	backoff := minB
+	for {
+		started := time.Now()
+		streamed, err := r.session(lctx)
+		if lctx.Err() != nil {
+			return
+		}
+		if streamed && time.Since(started) > 5*time.Second {
+			backoff = minB
+		}
+		r.logger().WarnContext(ctx, "event stream interrupted; reconnecting", "slot", r.slot(), "error", err, "in", backoff)
+		if !sleep(lctx, backoff) {
+			return
+		}
+		backoff = min(backoff*2, maxB)
+	}
+}
+
+func (r *Reader) maxBackoff() time.Duration {
+	if r.MaxBackoff <= 0 {
+		return 5 * time.Second
+	}
+	return r.MaxBackoff
+}
+
+// sleep waits for d or the end of ctx, and reports whether ctx is still alive.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+// refreshPublication keeps sequin_records in step with the syncs.
+func (r *Reader) refreshPublication(ctx context.Context) {
+	every := r.PublicationRefresh
+	if every == 0 {
+		every = 30 * time.Second
+	}
+	for {
+		if n, err := SyncRecordsPublication(ctx, r.Pool); err != nil && ctx.Err() == nil {
+			r.logger().WarnContext(ctx, "updating the sequin_records publication failed", "error", err)
+		} else if n > 0 {
+			r.logger().InfoContext(ctx, "updated the sequin_records publication", "tables_changed", n)
+		}
+		if every < 0 {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(every):
+		}
+	}
+}
