@@ -14,8 +14,8 @@ import (
 )
 
 // Two sidecars (separate pools) share one credential's budget: the server never sees more than the
-// budget in any sliding window, and together they use at least 90% of it. It measures timing, so it
-// does not run in parallel with the other tests.
+// budget in any sliding window, and together they use at least 90% of it (unless the machine starves
+// them of CPU). It measures timing, so it does not run in parallel with the other tests.
 func TestRateSharedAcrossSidecars(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs for 10s")
@@ -45,9 +45,18 @@ func TestRateSharedAcrossSidecars(t *testing.T) {
 		len(arrivals), run, counts, most, rl.Interval(), rl.AllowedRequests, rl.AllowedRequests+1, tightest,
 		rec.delayOf(arrivals[at]), rec.delayOf(arrivals[at+rl.AllowedRequests]), 100*achieved, worst, p99, logs.snapshot())
 	require.LessOrEqual(t, most, rl.AllowedRequests, "requests in one sliding window")
-	// How much of the budget gets used (target 90-100%) is a performance figure that make bench measures
-	// on a quiet machine; here, with the CPU shared by every other test, the limiter must not starve.
-	require.GreaterOrEqual(t, achieved, 0.5, "share of the budget used")
+	// The limiter must hand out at least 90% of the budget. A slot whose client woke up too late to use
+	// it safely (the process got no CPU in time) is forfeited, not sent late: those are the machine's
+	// loss, so the pair must use 90% when none was forfeited, and keep going when some were.
+	forfeited := logs.snapshot()["rate slot forfeited: woke up late"]
+	handedOut := float64(len(arrivals)+forfeited) / budget
+	t.Logf("handed out %.1f%% of the budget (%d slots forfeited by late wake-ups)", 100*handedOut, forfeited)
+	require.GreaterOrEqual(t, handedOut, 0.90, "share of the budget handed out")
+	if forfeited == 0 {
+		require.GreaterOrEqual(t, achieved, 0.90, "share of the budget used")
+	} else {
+		require.GreaterOrEqual(t, achieved, 0.5, "share of the budget used on a starved machine")
+	}
 	for i, n := range counts {
 		require.Positive(t, n, "sidecar %d got no requests through", i)
 	}
