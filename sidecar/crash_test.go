@@ -50,6 +50,17 @@ func runChildSidecar() {
 	select {} // until killed
 }
 
+// startChild runs a sidecar in a child process (see TestMain) that the test can kill -9; env adds
+// variables such as CHILD_STREAM_SLOT.
+func startChild(t *testing.T, dbURL, key string, env ...string) *exec.Cmd {
+	t.Helper()
+	child := exec.Command(os.Args[0], "-test.run", "^$")
+	child.Env = append(append(os.Environ(), childEnv+"=1", "CHILD_DATABASE_URL="+dbURL, "CHILD_SECRET_KEY="+key), env...)
+	require.NoError(t, child.Start())
+	t.Cleanup(func() { _ = child.Process.Kill(); _ = child.Wait() })
+	return child
+}
+
 func TestKillDuringBackfillLosesNothingAndDuplicatesNothing(t *testing.T) {
 	if testing.Short() {
 		t.Skip("kill -9 test")
@@ -72,10 +83,7 @@ func TestKillDuringBackfillLosesNothingAndDuplicatesNothing(t *testing.T) {
 		rate_limit => '{"allowed_requests": 10000, "interval": 1000}',
 		options => jsonb_build_object('base_url', $2::text, 'poll_interval_ms', 500))::text`, goodKey, url).Scan(&b.syncID))
 
-	child := exec.Command(os.Args[0], "-test.run", "^$")
-	child.Env = append(os.Environ(), childEnv+"=1", "CHILD_DATABASE_URL="+b.db.URL, "CHILD_SECRET_KEY="+b.key)
-	require.NoError(t, child.Start())
-	t.Cleanup(func() { _ = child.Process.Kill(); _ = child.Wait() })
+	child := startChild(t, b.db.URL, b.key)
 
 	require.Eventually(t, func() bool {
 		var pages int

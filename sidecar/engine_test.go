@@ -316,26 +316,8 @@ var _ = pgx.ErrNoRows
 func TestWebhookTriggersImmediateRefetch(t *testing.T) {
 	t.Parallel()
 	const whsec = "whsec_engine_test"
-	var target atomic.Value // the sidecar's webhook URL, known once the sync exists
-	forward := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		u, _ := target.Load().(string)
-		if u == "" {
-			w.WriteHeader(http.StatusServiceUnavailable)
-			return
-		}
-		req, _ := http.NewRequestWithContext(r.Context(), http.MethodPost, u, r.Body)
-		req.Header = r.Header.Clone()
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			w.WriteHeader(http.StatusBadGateway)
-			return
-		}
-		defer resp.Body.Close()
-		w.WriteHeader(resp.StatusCode)
-		_, _ = io.Copy(w, resp.Body)
-	}))
-	defer forward.Close()
-	emu := emulator.New(emulator.Config{APIKeys: []string{goodKey}, Seed: 50, RandSeed: 9, WebhookURL: forward.URL, WebhookSecret: whsec})
+	forward, target := newWebhookForwarder(t)
+	emu := emulator.New(emulator.Config{APIKeys: []string{goodKey}, Seed: 50, RandSeed: 9, WebhookURL: forward, WebhookSecret: whsec})
 	url, err := emu.Start("127.0.0.1:0")
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = emu.Close() })
@@ -352,7 +334,7 @@ func TestWebhookTriggersImmediateRefetch(t *testing.T) {
 		sequin.create_credential('stripe', jsonb_build_object('secret', $1::text, 'webhook_secret', $2::text)),
 		options => jsonb_build_object('base_url', $3::text, 'poll_interval_ms', 600000))::text`, goodKey, whsec, url).Scan(&b.syncID))
 	b.waitLive(t, 30*time.Second)
-	target.Store("http://" + sc.Addr + "/webhooks/" + b.syncID)
+	target("http://" + sc.Addr + "/webhooks/" + b.syncID)
 
 	// A forged webhook is refused.
 	resp, err := http.Post("http://"+sc.Addr+"/webhooks/"+b.syncID, "application/json", strings.NewReader(`{"type":"customer.updated"}`))
@@ -377,4 +359,31 @@ func TestWebhookTriggersImmediateRefetch(t *testing.T) {
 	for _, l := range lags {
 		require.Less(t, l, time.Second)
 	}
+}
+
+// newWebhookForwarder serves an address an emulator can be told to send webhooks to before the
+// sidecar's receiver URL is known (it names the sync): deliveries get 503 until target is given it,
+// and are then passed on there with their headers.
+func newWebhookForwarder(t *testing.T) (url string, target func(string)) {
+	t.Helper()
+	var to atomic.Value
+	forward := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		u, _ := to.Load().(string)
+		if u == "" {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		req, _ := http.NewRequestWithContext(r.Context(), http.MethodPost, u, r.Body)
+		req.Header = r.Header.Clone()
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			w.WriteHeader(http.StatusBadGateway)
+			return
+		}
+		defer resp.Body.Close()
+		w.WriteHeader(resp.StatusCode)
+		_, _ = io.Copy(w, resp.Body)
+	}))
+	t.Cleanup(forward.Close)
+	return forward.URL, func(u string) { to.Store(u) }
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"syscall"
 	"testing"
@@ -44,16 +43,6 @@ func TestUpstreamFaultsDuringBackfillHealThemselves(t *testing.T) {
 		_ = b.db.Pool.QueryRow(ctx, `SELECT health FROM sequin.syncs WHERE id = $1`, b.syncID).Scan(&health)
 		return health == "healthy"
 	}, 20*time.Second, 50*time.Millisecond, "the sync recovers by itself")
-}
-
-// startChild runs a sidecar in a child process (see TestMain) that the test can kill -9.
-func startChild(t *testing.T, dbURL, key string) *exec.Cmd {
-	t.Helper()
-	child := exec.Command(os.Args[0], "-test.run", "^$")
-	child.Env = append(os.Environ(), childEnv+"=1", "CHILD_DATABASE_URL="+dbURL, "CHILD_SECRET_KEY="+key)
-	require.NoError(t, child.Start())
-	t.Cleanup(func() { _ = child.Process.Kill(); _ = child.Wait() })
-	return child
 }
 
 // TestKillDuringPollingAndMutations: a sidecar killed -9 while it polls changes and applies mutations

@@ -9,8 +9,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
 	"sort"
 	"strings"
 	"sync"
@@ -321,10 +319,7 @@ func TestKillDuringStreamLosesNoEvent(t *testing.T) {
 	require.NoError(t, err)
 	b.createSync(t, "stripe:customer")
 
-	child := exec.Command(os.Args[0], "-test.run", "^$")
-	child.Env = append(os.Environ(), childEnv+"=1", "CHILD_DATABASE_URL="+b.db.URL, "CHILD_SECRET_KEY="+b.key, "CHILD_STREAM_SLOT="+b.slot)
-	require.NoError(t, child.Start())
-	t.Cleanup(func() { _ = child.Process.Kill(); _ = child.Wait() })
+	child := startChild(t, b.db.URL, b.key, "CHILD_STREAM_SLOT="+b.slot)
 	require.Eventually(t, func() bool { return hook.count() >= 300 }, 60*time.Second, 10*time.Millisecond, "the child streams to the webhook")
 	require.NoError(t, child.Process.Signal(syscall.SIGKILL))
 	_ = child.Wait()

@@ -4,9 +4,6 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"net/http"
-	"net/http/httptest"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -88,26 +85,8 @@ func TestWebhooksDriveChangeDetection(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			const whsec = "whsec_e2e_hooks"
-			var target atomic.Value // the sidecar's webhook URL, known once the sync exists
-			forward := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				u, _ := target.Load().(string)
-				if u == "" {
-					w.WriteHeader(http.StatusServiceUnavailable)
-					return
-				}
-				req, _ := http.NewRequestWithContext(r.Context(), http.MethodPost, u, r.Body)
-				req.Header = r.Header.Clone()
-				resp, err := http.DefaultClient.Do(req)
-				if err != nil {
-					w.WriteHeader(http.StatusBadGateway)
-					return
-				}
-				defer resp.Body.Close()
-				w.WriteHeader(resp.StatusCode)
-				_, _ = io.Copy(w, resp.Body)
-			}))
-			t.Cleanup(forward.Close)
-			base, props, change := c.start(t, forward.URL, whsec)
+			forward, target := newWebhookForwarder(t)
+			base, props, change := c.start(t, forward, whsec)
 			props["webhook_secret"] = whsec
 			reg, err := providers.NewRegistry(c.provider)
 			require.NoError(t, err)
@@ -132,7 +111,7 @@ func TestWebhooksDriveChangeDetection(t *testing.T) {
 				err := db.Pool.QueryRow(ctx, `SELECT bool_and(state = 'live') FROM sequin.sync_collections WHERE sync_id = $1`, syncID).Scan(&live)
 				return err == nil && live
 			}, 30*time.Second, 20*time.Millisecond)
-			target.Store("http://" + sc.Addr + "/webhooks/" + syncID)
+			target("http://" + sc.Addr + "/webhooks/" + syncID)
 			time.Sleep(300 * time.Millisecond) // the first poll after the backfill has run
 
 			changed := time.Now()
