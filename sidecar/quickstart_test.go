@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -69,8 +70,9 @@ func TestQuickstartOverHTTPAgainstStripe(t *testing.T) {
 	reg, err := providers.NewRegistry(stripe.New())
 	require.NoError(t, err)
 	db := pgtest.NewDB(t)
+	// Slot names are per server and the tests share one: this sidecar streams from its own.
 	sc, err := sidecar.New(sidecar.Config{DatabaseURL: db.URL, Listen: "127.0.0.1:0", SecretKey: secret.GenerateKey(), Registry: reg,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), StreamSlot: "slot_" + strings.TrimPrefix(db.Name, "sequin_test_")})
 	require.NoError(t, err)
 	require.NoError(t, sc.Start(context.Background()))
 	t.Cleanup(func() { sc.Stop(context.Background()) })
