@@ -28,111 +28,112 @@ func Merge(ctx context.Context, tx pgx.Tx, t Target, records []providers.Record)
 	if len(records) == 0 {
 		return st, nil
 	}
-	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE IF NOT EXISTS _sequin_incoming (
-			ord integer NOT NULL, id text NOT NULL, data jsonb, updated_at timestamptz, deleted boolean NOT NULL
-		) ON COMMIT DELETE ROWS;
-		CREATE TEMP TABLE IF NOT EXISTS _sequin_changes (
-			ord integer NOT NULL, id text NOT NULL, data jsonb, updated_at timestamptz, deleted boolean NOT NULL,
-			old_data jsonb, existed boolean NOT NULL
-		) ON COMMIT DELETE ROWS;
-		TRUNCATE _sequin_incoming, _sequin_changes`); err != nil {
-		return st, fmt.Errorf("preparing merge: %w", err)
-	}
-	rows := make([][]any, len(records))
+	ords := make([]int32, len(records))
+	ids := make([]string, len(records))
+	datas := make([]*string, len(records))
+	updateds := make([]*time.Time, len(records))
+	deleteds := make([]bool, len(records))
 	for i, r := range records {
-		var updated any
-		if !r.UpdatedAt.IsZero() {
-			updated = r.UpdatedAt
+		if r.ID == "" {
+			return st, providers.Malformed(nil, "record %d of %s has no id", i, t.Collection.ID)
 		}
-		var data any
 		if len(r.Data) > 0 {
 			clean, err := storable(r.Data)
 			if err != nil {
 				return st, providers.Malformed(err, "record %s of %s is not JSON", r.ID, t.Collection.ID)
 			}
-			data = string(clean)
-		}
-		if r.ID == "" {
-			return st, providers.Malformed(nil, "record %d of %s has no id", i, t.Collection.ID)
-		}
-		if data == nil && !r.Deleted {
+			data := string(clean)
+			datas[i] = &data
+		} else if !r.Deleted {
 			return st, providers.Malformed(nil, "record %s of %s has no data", r.ID, t.Collection.ID)
 		}
-		rows[i] = []any{i, r.ID, data, updated, r.Deleted}
+		if !r.UpdatedAt.IsZero() {
+			u := r.UpdatedAt
+			updateds[i] = &u
+		}
+		ords[i], ids[i], deleteds[i] = int32(i), r.ID, r.Deleted
 	}
-	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"_sequin_incoming"}, []string{"ord", "id", "data", "updated_at", "deleted"}, pgx.CopyFromRows(rows)); err != nil {
-		return st, fmt.Errorf("copying records: %w", err)
-	}
-	tbl := t.QualifiedName()
-	// Keep the last copy of each id, then only what differs from the table. A copy of a record that is
-	// not in the table but was deleted at or after the copy's version time is a late copy: ignored.
-	tag, err := tx.Exec(ctx, fmt.Sprintf(`
-		INSERT INTO _sequin_changes (ord, id, data, updated_at, deleted, old_data, existed)
-		SELECT i.ord, i.id, i.data, i.updated_at, i.deleted, t._data, t.id IS NOT NULL
-		  FROM (SELECT DISTINCT ON (id) * FROM _sequin_incoming ORDER BY id, ord DESC) i
-		  LEFT JOIN %s t ON t.id = i.id
-		 WHERE (i.deleted AND t.id IS NOT NULL)
-		    OR (NOT i.deleted AND t.id IS NULL AND NOT EXISTS (
-		        SELECT 1 FROM sequin.tombstones d WHERE d.sync_id = $1 AND d.collection_id = $2 AND d.upstream_id = i.id
-		           AND i.updated_at IS NOT NULL AND d.deleted_at >= i.updated_at))
-		    OR (NOT i.deleted AND t.id IS NOT NULL AND t._data IS DISTINCT FROM i.data
-		        AND (t._upstream_updated_at IS NULL OR i.updated_at IS NULL OR i.updated_at >= t._upstream_updated_at))`, tbl),
-		t.SyncID, t.Collection.ID)
+	err := tx.QueryRow(ctx, mergeSQL(t), t.SyncID, t.Collection.ID, ords, ids, datas, updateds, deleteds).
+		Scan(&st.Inserted, &st.Updated, &st.Deleted)
 	if err != nil {
-		return st, fmt.Errorf("diffing records: %w", err)
-	}
-	if tag.RowsAffected() == 0 {
-		st.Unchanged = len(records)
-		return st, nil
-	}
-	if err := tx.QueryRow(ctx, `SELECT count(*) FILTER (WHERE NOT deleted AND NOT existed), count(*) FILTER (WHERE NOT deleted AND existed),
-			count(*) FILTER (WHERE deleted) FROM _sequin_changes`).Scan(&st.Inserted, &st.Updated, &st.Deleted); err != nil {
-		return st, fmt.Errorf("counting changes: %w", err)
+		return st, fmt.Errorf("merging into %s: %w", t.QualifiedName(), err)
 	}
 	st.Unchanged = len(records) - st.Changed()
-	if _, err := tx.Exec(ctx, `
+	return st, nil
+}
+
+// mergeSQL is the one statement that merges a page into t's table. It takes the sync id, the
+// collection id and the page as parallel arrays (order, id, data, upstream time, deleted), and returns
+// the inserted, updated and deleted counts.
+//
+// Per id the last copy is kept, then only what differs from the table, each looked up by its key (a
+// plain join would scan a freshly filled table that has no statistics yet, once per page). A copy of a record that is not
+// in the table but was deleted at or after the copy's version time is a late copy: ignored. The
+// changes are materialized once, with each object in memory, so the typed columns are extracted from
+// it without reading it back from storage field by field. The sub-statements touch disjoint rows:
+// events, upserts of the records that stay, deletes of those that went, and tombstones for the
+// deletes the API dated (a sweep cannot tell when a record went, and a record it missed by a paging
+// accident must come back at the next listing).
+func mergeSQL(t Target) string {
+	cols := []string{"id"}
+	exprs := []string{"c.id"}
+	sets := []string{}
+	// Each field is looked up in the object once, in a lateral subquery that OFFSET 0 keeps from being
+	// folded into the expressions that use it.
+	fields := []string{"NULL::jsonb AS none"}
+	for i, f := range t.Collection.Fields {
+		name := pgx.Identifier{f.Name}.Sanitize()
+		cols = append(cols, name)
+		if f.Type == "text" {
+			fields = append(fields, fmt.Sprintf("%s AS f%d", fieldText(f, "c.data"), i))
+			exprs = append(exprs, fmt.Sprintf("x.f%d", i))
+		} else {
+			fields = append(fields, fmt.Sprintf("%s AS f%d", fieldJSON(f, "c.data"), i))
+			exprs = append(exprs, typedExpr(f, fmt.Sprintf("x.f%d", i), fmt.Sprintf("(x.f%d #>> '{}')", i)))
+		}
+		sets = append(sets, name+" = excluded."+name)
+	}
+	cols = append(cols, "_data", "_sync_id", "_upstream_updated_at", "_synced_at")
+	exprs = append(exprs, "c.data", "$1::uuid", "c.updated_at", "now()")
+	sets = append(sets, "_data = excluded._data", "_sync_id = excluded._sync_id",
+		"_upstream_updated_at = excluded._upstream_updated_at", "_synced_at = excluded._synced_at")
+	tbl := t.QualifiedName()
+	return fmt.Sprintf(`WITH incoming AS (
+		SELECT DISTINCT ON (id) *
+		  FROM unnest($3::integer[], $4::text[], $5::jsonb[], $6::timestamptz[], $7::boolean[]) AS i(ord, id, data, updated_at, deleted)
+		 ORDER BY id, ord DESC
+	), changes AS MATERIALIZED (
+		SELECT i.ord, i.id, i.data, i.updated_at, i.deleted, t._data AS old_data, t.id IS NOT NULL AS existed
+		  FROM incoming i
+		  LEFT JOIN LATERAL (SELECT t.id, t._data, t._upstream_updated_at FROM %[1]s t WHERE t.id = i.id OFFSET 0) t ON true
+		 WHERE (i.deleted AND t.id IS NOT NULL)
+		    OR (NOT i.deleted AND t.id IS NULL AND NOT EXISTS (
+		        SELECT 1 FROM sequin.tombstones d WHERE d.sync_id = $1::uuid AND d.collection_id = $2 AND d.upstream_id = i.id
+		           AND i.updated_at IS NOT NULL AND d.deleted_at >= i.updated_at))
+		    OR (NOT i.deleted AND t.id IS NOT NULL AND t._data IS DISTINCT FROM i.data
+		        AND (t._upstream_updated_at IS NULL OR i.updated_at IS NULL OR i.updated_at >= t._upstream_updated_at))
+	), events AS (
 		INSERT INTO sequin.events (sync_id, collection_id, upstream_id, upstream_updated_at, event, data, previous_data)
-		SELECT $1, $2, c.id, c.updated_at,
+		SELECT $1::uuid, $2, c.id, c.updated_at,
 		       CASE WHEN c.deleted THEN 'deleted' WHEN c.existed THEN 'updated' ELSE 'inserted' END,
 		       CASE WHEN c.deleted THEN coalesce(c.old_data, c.data) ELSE c.data END,
 		       CASE WHEN c.existed AND NOT c.deleted THEN sequin._previous_data(c.old_data, c.data) END
-		  FROM _sequin_changes c ORDER BY c.ord`, t.SyncID, t.Collection.ID); err != nil {
-		return st, fmt.Errorf("writing events: %w", err)
-	}
-	if st.Inserted+st.Updated > 0 {
-		cols := []string{"id"}
-		exprs := []string{"c.id"}
-		sets := []string{}
-		for _, f := range t.Collection.Fields {
-			name := pgx.Identifier{f.Name}.Sanitize()
-			cols = append(cols, name)
-			exprs = append(exprs, columnExpr(f, "c.data"))
-			sets = append(sets, name+" = excluded."+name)
-		}
-		cols = append(cols, "_data", "_sync_id", "_upstream_updated_at", "_synced_at")
-		exprs = append(exprs, "c.data", "$1::uuid", "c.updated_at", "now()")
-		sets = append(sets, "_data = excluded._data", "_sync_id = excluded._sync_id",
-			"_upstream_updated_at = excluded._upstream_updated_at", "_synced_at = excluded._synced_at")
-		q := fmt.Sprintf(`INSERT INTO %s (%s) SELECT %s FROM _sequin_changes c WHERE NOT c.deleted ORDER BY c.ord
-			ON CONFLICT (id) DO UPDATE SET %s`, tbl, strings.Join(cols, ", "), strings.Join(exprs, ", "), strings.Join(sets, ", "))
-		if _, err := tx.Exec(ctx, q, t.SyncID); err != nil {
-			return st, fmt.Errorf("upserting into %s: %w", tbl, err)
-		}
-	}
-	if st.Deleted > 0 {
-		if _, err := tx.Exec(ctx, fmt.Sprintf(`DELETE FROM %s t USING _sequin_changes c WHERE c.deleted AND t.id = c.id`, tbl)); err != nil {
-			return st, fmt.Errorf("deleting from %s: %w", tbl, err)
-		}
-		// Only deletes the API dated (events, webhooks, mutations): a sweep cannot tell when a record
-		// went, and a record it missed by a paging accident must come back at the next listing.
-		if _, err := tx.Exec(ctx, `INSERT INTO sequin.tombstones (sync_id, collection_id, upstream_id, deleted_at)
-			SELECT $1, $2, c.id, c.updated_at FROM _sequin_changes c WHERE c.deleted AND c.updated_at IS NOT NULL
-			ON CONFLICT (sync_id, collection_id, upstream_id) DO UPDATE SET deleted_at = greatest(sequin.tombstones.deleted_at, excluded.deleted_at)`,
-			t.SyncID, t.Collection.ID); err != nil {
-			return st, fmt.Errorf("remembering deletes: %w", err)
-		}
-	}
-	return st, nil
+		  FROM changes c ORDER BY c.ord
+	), upserted AS (
+		INSERT INTO %[1]s (%[2]s) SELECT %[3]s
+		  FROM changes c CROSS JOIN LATERAL (SELECT %[5]s OFFSET 0) x
+		 WHERE NOT c.deleted ORDER BY c.ord
+		ON CONFLICT (id) DO UPDATE SET %[4]s
+	), deleted AS (
+		DELETE FROM %[1]s t USING changes c WHERE c.deleted AND t.id = c.id
+	), tombstoned AS (
+		INSERT INTO sequin.tombstones (sync_id, collection_id, upstream_id, deleted_at)
+		SELECT $1::uuid, $2, c.id, c.updated_at FROM changes c WHERE c.deleted AND c.updated_at IS NOT NULL
+		ON CONFLICT (sync_id, collection_id, upstream_id) DO UPDATE SET deleted_at = greatest(sequin.tombstones.deleted_at, excluded.deleted_at)
+	)
+	SELECT count(*) FILTER (WHERE NOT deleted AND NOT existed), count(*) FILTER (WHERE NOT deleted AND existed),
+	       count(*) FILTER (WHERE deleted)
+	  FROM changes`, tbl, strings.Join(cols, ", "), strings.Join(exprs, ", "), strings.Join(sets, ", "), strings.Join(fields, ", "))
 }
 
 // now is replaceable in tests.

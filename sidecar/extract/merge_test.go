@@ -3,6 +3,7 @@ package extract
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -228,4 +229,30 @@ func TestLateCopyOfADeletedRecordStaysDeleted(t *testing.T) {
 	require.Equal(t, 1, st.Deleted)
 	st = b.merge(t, rec("w2", t0, `{"id":"w2","name":"second"}`))
 	require.Equal(t, 1, st.Inserted, "a record a sweep took for gone returns at the next listing")
+}
+
+// Objects past the TOAST threshold are compressed with lz4, in the synced table and in events, when
+// the server has it.
+func TestObjectsCompressWithLZ4(t *testing.T) {
+	b := setupMerge(t)
+	ctx := context.Background()
+	var lz4 bool
+	require.NoError(t, b.db.Pool.QueryRow(ctx, `SELECT 'lz4' = ANY (enumvals) FROM pg_settings WHERE name = 'default_toast_compression'`).Scan(&lz4))
+	if !lz4 {
+		t.Skip("this server has no lz4")
+	}
+	for _, col := range []struct{ table, column string }{{"acme.widget", "_data"}, {"sequin.events", "data"}, {"sequin.events", "previous_data"}} {
+		var method string
+		require.NoError(t, b.db.Pool.QueryRow(ctx, `SELECT attcompression::text FROM pg_attribute WHERE attrelid = $1::regclass AND attname = $2`,
+			col.table, col.column).Scan(&method))
+		require.Equal(t, "l", method, "%s.%s", col.table, col.column)
+	}
+	big := map[string]any{"name": strings.Repeat("lz4 ", 2000)}
+	raw, err := json.Marshal(big)
+	require.NoError(t, err)
+	b.merge(t, providers.Record{ID: "w1", Data: raw})
+	var methods []string
+	require.NoError(t, b.db.Pool.QueryRow(ctx, `SELECT ARRAY[(SELECT pg_column_compression(_data) FROM acme.widget WHERE id = 'w1'),
+		(SELECT pg_column_compression(data) FROM sequin.events WHERE upstream_id = 'w1')]`).Scan(&methods))
+	require.Equal(t, []string{"lz4", "lz4"}, methods)
 }
