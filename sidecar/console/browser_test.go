@@ -91,6 +91,26 @@ func (br *browser) text(sel string) string {
 	return *s
 }
 
+// clickWhenThere clicks the first element matching sel as soon as there is one. It finds and clicks
+// in one step inside the page: the syncs list refreshes every second, and a node found in one call
+// can be gone by the next.
+func clickWhenThere(sel string) chromedp.Action[chromedp.Void] {
+	js := fmt.Sprintf(`(() => { const e = document.querySelector(%q); if (!e) return false; e.click(); return true; })()`, sel)
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		for {
+			clicked, err := chromedp.Evaluate[bool](js)(ctx, t)
+			if err != nil || clicked {
+				return err
+			}
+			select {
+			case <-ctx.Done():
+				return fmt.Errorf("nothing to click at %s: %w", sel, ctx.Err())
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+	})
+}
+
 func (br *browser) tab(view string) {
 	br.t.Helper()
 	br.do("open the "+view+" tab", 5*time.Second,
@@ -214,7 +234,7 @@ func TestConsoleInABrowser(t *testing.T) {
 	// Pause from the syncs list.
 	br.tab("syncs")
 	br.do("pause the sync", 10*time.Second,
-		chromedp.Click(chromedp.CSS(card+` button[data-action="pause"]`)),
+		clickWhenThere(card+` button[data-action="pause"]`),
 		chromedp.WaitVisible(chromedp.CSS(card+` button[data-action="resume"]`)))
 	var status string
 	require.NoError(t, b.db.Pool.QueryRow(ctx, `SELECT status FROM sequin.syncs WHERE id = $1`, syncID).Scan(&status))

@@ -37,7 +37,17 @@ function render() {
       ' or run SELECT sequin.create_sync(...).'));
     return;
   }
-  root.replaceChildren(...lastList.map(card));
+  // Keep the cards whose content did not change, so a button under the pointer stays the same
+  // element and a click on it is not lost to a refresh.
+  const old = new Map([...root.children].filter((el) => el.dataset.syncId).map((el) => [el.dataset.syncId, el]));
+  const next = lastList.map((s) => {
+    const fresh = card(s);
+    const prev = old.get(s.id);
+    return prev && prev.isEqualNode(fresh) ? prev : fresh;
+  });
+  if (next.length !== root.children.length || next.some((el, i) => root.children[i] !== el)) {
+    root.replaceChildren(...next);
+  }
 }
 
 async function act(sync, path, body) {
