@@ -15,10 +15,16 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
-// deliveries records when each event (by seq) first reached a consumer.
+// deliveries records when each event (by seq) first reached a consumer. While a set of events is
+// watched (watch), arrivals of that set are counted as they come, so polling for progress costs
+// nothing while deliveries run.
 type deliveries struct {
 	mu    sync.Mutex
 	first map[int64]time.Time
+	// watched is the set progress reports on; arrived and last count its arrivals.
+	watched map[int64]time.Time
+	arrived int
+	last    time.Time
 	// lastErr is the latest failure of the receiving side, for the report when deliveries stall.
 	lastErr atomic.Value
 }
@@ -27,35 +33,59 @@ func newDeliveries() *deliveries { return &deliveries{first: map[int64]time.Time
 
 // note records the messages of a payload received at.
 func (d *deliveries) note(payload []byte, at time.Time) error {
-	var doc any
-	if err := json.Unmarshal(payload, &doc); err != nil {
+	seqs, _, err := parseMessages(payload)
+	if err != nil {
 		return fmt.Errorf("payload is not JSON: %w", err)
 	}
-	seqs, _ := walkMessages(doc)
-	d.mu.Lock()
-	for _, s := range seqs {
-		if _, ok := d.first[s]; !ok {
-			d.first[s] = at
-		}
-	}
-	d.mu.Unlock()
+	d.noteSeqs(seqs, at)
 	return nil
 }
 
-// progress reports how many of want have arrived and when the last of those arrived.
-func (d *deliveries) progress(want map[int64]time.Time) (int, time.Time) {
+func (d *deliveries) noteSeqs(seqs []int64, at time.Time) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	n, last := 0, time.Time{}
-	for s := range want {
-		if at, ok := d.first[s]; ok {
-			n++
-			if at.After(last) {
-				last = at
+	for _, s := range seqs {
+		if _, ok := d.first[s]; ok {
+			continue
+		}
+		d.first[s] = at
+		if _, ok := d.watched[s]; ok {
+			d.arrived++
+			if at.After(d.last) {
+				d.last = at
 			}
 		}
 	}
-	return n, last
+}
+
+// watch makes progress report on want, counting what has arrived of it already.
+func (d *deliveries) watch(want map[int64]time.Time) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.watched, d.arrived, d.last = want, 0, time.Time{}
+	for s := range want {
+		if at, ok := d.first[s]; ok {
+			d.arrived++
+			if at.After(d.last) {
+				d.last = at
+			}
+		}
+	}
+}
+
+// progress reports how many of the watched events have arrived and when the last of those arrived.
+func (d *deliveries) progress() (int, time.Time) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.arrived, d.last
+}
+
+// has reports whether event seq has arrived.
+func (d *deliveries) has(seq int64) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	_, ok := d.first[seq]
+	return ok
 }
 
 // latencies returns, for every seq of committed that arrived, the time from its commit to arrival.
@@ -78,33 +108,63 @@ func (d *deliveries) lastError() string {
 	return s
 }
 
-// walkMessages finds the event messages in a delivered document, whatever its envelope: objects
-// with both "seq" and "event_id" are messages; "ack_token" strings are collected alongside.
-func walkMessages(doc any) (seqs []int64, ackTokens []string) {
-	var walk func(v any)
-	walk = func(v any) {
-		switch v := v.(type) {
-		case map[string]any:
-			if tok, ok := v["ack_token"].(string); ok {
-				ackTokens = append(ackTokens, tok)
+// envelope is what the receivers read of a delivered document, whatever its shape: a message (seq
+// and event_id), a pulled message (ack_token and record), or a list of either under "data". The
+// event's own data is left undecoded.
+type envelope struct {
+	Seq      *int64          `json:"seq"`
+	EventID  *string         `json:"event_id"`
+	AckToken string          `json:"ack_token"`
+	Message  *envelope       `json:"message"`
+	Record   *envelope       `json:"record"`
+	Data     json.RawMessage `json:"data"`
+}
+
+// parseMessages finds the event messages of a delivered document and the ack tokens alongside.
+func parseMessages(payload []byte) (seqs []int64, ackTokens []string, err error) {
+	var walk func(raw []byte) error
+	walk = func(raw []byte) error {
+		raw = bytes.TrimSpace(raw)
+		if len(raw) > 0 && raw[0] == '[' {
+			var list []json.RawMessage
+			if err := json.Unmarshal(raw, &list); err != nil {
+				return err
 			}
-			if seq, ok := v["seq"].(float64); ok {
-				if _, isMsg := v["event_id"]; isMsg {
-					seqs = append(seqs, int64(seq))
-					return
+			for _, x := range list {
+				if err := walk(x); err != nil {
+					return err
 				}
 			}
-			for _, x := range v {
-				walk(x)
-			}
-		case []any:
-			for _, x := range v {
-				walk(x)
+			return nil
+		}
+		var e envelope
+		if err := json.Unmarshal(raw, &e); err != nil {
+			return err
+		}
+		return visit(&e, walk, &seqs, &ackTokens)
+	}
+	return seqs, ackTokens, walk(payload)
+}
+
+func visit(e *envelope, walk func([]byte) error, seqs *[]int64, tokens *[]string) error {
+	if e.AckToken != "" {
+		*tokens = append(*tokens, e.AckToken)
+	}
+	if e.Seq != nil && e.EventID != nil {
+		*seqs = append(*seqs, *e.Seq)
+		return nil
+	}
+	for _, inner := range []*envelope{e.Message, e.Record} {
+		if inner != nil {
+			if err := visit(inner, walk, seqs, tokens); err != nil {
+				return err
 			}
 		}
 	}
-	walk(doc)
-	return seqs, ackTokens
+	if d := bytes.TrimSpace(e.Data); len(d) > 0 && d[0] == '[' {
+		return walk(d)
+	}
+	return nil
 }
 
 // webhookReceiver answers every delivery 200 and records its messages.
@@ -162,17 +222,14 @@ func (p *httpPuller) pullOnce(ctx context.Context, batch int) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	var doc any
-	if err := json.Unmarshal(body, &doc); err != nil {
+	seqs, tokens, err := parseMessages(body)
+	if err != nil {
 		return 0, fmt.Errorf("next: %w", err)
 	}
-	seqs, tokens := walkMessages(doc)
 	if len(tokens) == 0 {
 		return 0, nil
 	}
-	if err := p.d.note(body, at); err != nil {
-		return 0, err
-	}
+	p.d.noteSeqs(seqs, at)
 	if _, err := p.post(ctx, base+"/ack", map[string]any{"ack_tokens": tokens}); err != nil {
 		return 0, err
 	}

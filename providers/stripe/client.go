@@ -3,11 +3,14 @@ package stripe
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/sequinsync/sequin/providers"
+	"github.com/sequinsync/sequin/providers/jsonscan"
 )
 
 // pageSize is the number of objects asked for per list request, Stripe's maximum.
@@ -37,26 +40,104 @@ func listPage(ctx context.Context, s *providers.Session, path string, q url.Valu
 		return nil, nil, time.Time{}, err
 	}
 	at := fetchedAt(resp)
-	var l list
-	if err := resp.DecodeJSON(&l); err != nil {
-		return nil, nil, at, err
+	l, heads, err := decodeList(resp.Body)
+	if err != nil {
+		return nil, nil, at, providers.Malformed(err, "GET %s: %v (HTTP %d, %d bytes)", path, err, resp.Status, len(resp.Body))
 	}
 	if l.Data == nil && l.Object != "list" {
 		return nil, nil, at, providers.Malformed(nil, "GET %s: answer is not a list (HTTP %d, %d bytes)", path, resp.Status, len(resp.Body))
 	}
-	heads := make([]head, len(l.Data))
-	for i, raw := range l.Data {
-		if err := json.Unmarshal(raw, &heads[i]); err != nil {
-			return nil, nil, at, providers.Malformed(err, "GET %s: object %d of the list: %v", path, i, err)
-		}
-		if heads[i].ID == "" {
-			return nil, nil, at, providers.Malformed(nil, "GET %s: object %d of the list has no id", path, i)
-		}
-	}
 	if l.HasMore && len(l.Data) == 0 {
 		return nil, nil, at, providers.Malformed(nil, "GET %s: empty page claims has_more", path)
 	}
-	return &l, heads, at, nil
+	return l, heads, at, nil
+}
+
+// decodeList reads a list page: validated once, then split into its objects, of which only the
+// head fields are read (the objects are kept as they came).
+func decodeList(body []byte) (*list, []head, error) {
+	if !json.Valid(body) {
+		var v any
+		err := json.Unmarshal(body, &v)
+		return nil, nil, fmt.Errorf("decoding the list: %w", err)
+	}
+	var l list
+	var heads []head
+	err := jsonscan.Members(body, func(key string, v []byte) error {
+		var err error
+		switch fold(key, "object", "has_more", "data") {
+		case "object":
+			l.Object, err = jsonscan.String(v)
+		case "has_more":
+			l.HasMore, err = jsonscan.Bool(v)
+		case "data":
+			if string(v) == "null" {
+				l.Data, heads = nil, nil
+				return nil
+			}
+			l.Data, heads = []json.RawMessage{}, []head{}
+			err = jsonscan.Elements(v, func(obj []byte) error {
+				h, err := decodeHead(obj)
+				if err != nil {
+					return fmt.Errorf("object %d of the list: %w", len(heads), err)
+				}
+				if h.ID == "" {
+					return fmt.Errorf("object %d of the list has no id", len(heads))
+				}
+				l.Data, heads = append(l.Data, json.RawMessage(obj)), append(heads, h)
+				return nil
+			})
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", key, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return &l, heads, nil
+}
+
+// decodeHead reads the head fields of one object.
+func decodeHead(obj []byte) (head, error) {
+	var h head
+	err := jsonscan.Members(obj, func(key string, v []byte) error {
+		var err error
+		switch fold(key, "id", "object", "created", "updated", "deleted") {
+		case "id":
+			h.ID, err = jsonscan.String(v)
+		case "object":
+			h.Object, err = jsonscan.String(v)
+		case "created":
+			h.Created, err = jsonscan.Int(v)
+		case "updated":
+			h.Updated, err = jsonscan.Int(v)
+		case "deleted":
+			h.Deleted, err = jsonscan.Bool(v)
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", key, err)
+		}
+		return nil
+	})
+	return h, err
+}
+
+// fold returns the name of names that key matches as encoding/json matches field names (exactly, else
+// without regard to case), or "".
+func fold(key string, names ...string) string {
+	for _, n := range names {
+		if key == n {
+			return n
+		}
+	}
+	for _, n := range names {
+		if strings.EqualFold(key, n) {
+			return n
+		}
+	}
+	return ""
 }
 
 // getObject fetches one object. A deleted object (Stripe keeps deleted customers retrievable as

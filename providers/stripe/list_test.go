@@ -1,0 +1,58 @@
+package stripe
+
+import (
+	"encoding/json"
+	"errors"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// referenceList decodes a list page with encoding/json alone, as listPage did before, refusing objects
+// without an id.
+func referenceList(body []byte) (*list, []head, error) {
+	var l list
+	if err := json.Unmarshal(body, &l); err != nil {
+		return nil, nil, err
+	}
+	heads := make([]head, len(l.Data))
+	for i, raw := range l.Data {
+		if err := json.Unmarshal(raw, &heads[i]); err != nil {
+			return nil, nil, err
+		}
+		if heads[i].ID == "" {
+			return nil, nil, errors.New("an object without an id")
+		}
+	}
+	return &l, heads, nil
+}
+
+// FuzzDecodeList: the one-pass list decoding reads what encoding/json reads, and fails where it fails.
+func FuzzDecodeList(f *testing.F) {
+	for _, s := range []string{
+		`{"object":"list","data":[{"id":"cus_1","object":"customer","created":1700000000}],"has_more":true}`,
+		`{"object":"list","data":[],"has_more":false}`, `{"object":"list","data":null}`, `{"data":[1]}`,
+		`{"data":[{"id":"a","updated":1.5}]}`, `{"data":[{"id":7}]}`, `{"data":{}}`, `{"has_more":"yes"}`,
+		`{"data":[{"id":"a\u00e9","deleted":true,"metadata":{"id":"b"}}],"object":"list"}`, `[]`, `{"data":[{"id":"a"},]}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		wantL, wantH, wantErr := referenceList(body)
+		gotL, gotH, gotErr := decodeList(body)
+		if wantErr != nil {
+			require.Error(t, gotErr, "encoding/json refused %q: %v", body, wantErr)
+			return
+		}
+		require.NoError(t, gotErr, "%q", body)
+		require.Equal(t, wantL.Object, gotL.Object)
+		require.Equal(t, wantL.HasMore, gotL.HasMore)
+		require.Equal(t, len(wantL.Data), len(gotL.Data))
+		for i := range wantL.Data {
+			require.JSONEq(t, string(wantL.Data[i]), string(gotL.Data[i]))
+		}
+		if len(wantH) > 0 || len(gotH) > 0 {
+			require.Equal(t, wantH, gotH)
+		}
+	})
+}
