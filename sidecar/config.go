@@ -12,7 +12,6 @@ import (
 
 	"github.com/sequinsync/sequin/providers"
 	"github.com/sequinsync/sequin/sidecar/consume"
-	"github.com/sequinsync/sequin/sidecar/stream"
 	"github.com/sequinsync/sequin/sqlapi/secret"
 )
 
@@ -54,8 +53,9 @@ type Config struct {
 	// Transport is the base HTTP transport for upstream APIs (default http.DefaultTransport).
 	Transport http.RoundTripper
 	// StreamSlot is the logical replication slot from which events are streamed to consumers (env
-	// SEQUIN_STREAM_SLOT, default "sequin_events"). Slot names are per server: databases of one server
-	// each need their own. "-" turns the stream reader off; consumers then get only the events that
+	// SEQUIN_STREAM_SLOT). Empty: "sequin_events", or, since slot names are per server, a slot named
+	// after the database when another database of the server has "sequin_events" (see
+	// stream.Reader.Slot). "-" turns the stream reader off; consumers then get only the events that
 	// existed when they were created.
 	StreamSlot string
 	// ConsumerPollInterval bounds how long a consumer change or a due webhook/Kafka retry can go
@@ -100,9 +100,6 @@ func (c Config) WithDefaults() Config {
 	if c.Transport == nil {
 		c.Transport = http.DefaultTransport
 	}
-	if c.StreamSlot == "" {
-		c.StreamSlot = stream.DefaultSlot
-	}
 	if c.ConsumerPollInterval <= 0 {
 		c.ConsumerPollInterval = consume.DefaultPollInterval
 	}
@@ -134,7 +131,7 @@ func (c Config) Validate() error {
 	if c.Registry == nil {
 		errs = append(errs, errors.New("provider registry is required"))
 	}
-	if c.StreamSlot != "-" && !slotName.MatchString(c.StreamSlot) {
+	if c.StreamSlot != "-" && c.StreamSlot != "" && !slotName.MatchString(c.StreamSlot) {
 		errs = append(errs, fmt.Errorf("stream slot %q (SEQUIN_STREAM_SLOT): use 1 to 63 lower-case letters, digits or underscores, or - to turn streaming off", c.StreamSlot))
 	}
 	return errors.Join(errs...)

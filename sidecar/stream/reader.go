@@ -3,7 +3,11 @@ package stream
 import (
 	"context"
 	"errors"
+	"fmt"
+	"hash/fnv"
 	"log/slog"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -30,8 +34,10 @@ type Reader struct {
 	// ConnString connects the replication connection (replication=database is added). Empty: the
 	// pool's connection string.
 	ConnString string
-	// Slot is the logical replication slot's name (default "sequin_events"). It is created when
-	// missing and never dropped by the Reader; DropSlot removes it.
+	// Slot is the logical replication slot's name. It is created when missing and never dropped by
+	// the Reader; DropSlot removes it. Empty: "sequin_events", or, when a slot of that name belongs to
+	// another database of the server (slot names are per server), one named after this database
+	// (see DatabaseSlot).
 	Slot string
 	// Publication is the publication streamed (default "sequin_events").
 	Publication string
@@ -48,6 +54,8 @@ type Reader struct {
 	// syncs (default 30s; negative: only at start).
 	PublicationRefresh time.Duration
 
+	// chosen is the slot the default resolved to.
+	chosen    atomic.Pointer[string]
 	initOnce  sync.Once
 	ready     chan struct{}
 	readyOnce sync.Once
@@ -73,10 +81,64 @@ func (r *Reader) Confirmed() pglogrepl.LSN { return pglogrepl.LSN(r.confirmed.Lo
 func (r *Reader) Written() int64 { return r.written.Load() }
 
 func (r *Reader) slot() string {
-	if r.Slot == "" {
-		return DefaultSlot
+	if r.Slot != "" {
+		return r.Slot
 	}
-	return r.Slot
+	if p := r.chosen.Load(); p != nil {
+		return *p
+	}
+	return DefaultSlot
+}
+
+// DatabaseSlot is the default slot's name for database db when "sequin_events" is another
+// database's: the name made of lower-case letters, digits and underscores, and a hash of it, so
+// that databases whose names differ only in other characters get different slots.
+func DatabaseSlot(db string) string {
+	var b strings.Builder
+	for _, c := range strings.ToLower(db) {
+		if b.Len() >= 36 {
+			break
+		}
+		switch {
+		case c >= 'a' && c <= 'z', c >= '0' && c <= '9', c == '_':
+			b.WriteRune(c)
+		default:
+			b.WriteByte('_')
+		}
+	}
+	h := fnv.New32a()
+	h.Write([]byte(db))
+	return fmt.Sprintf("%s_%s_%08x", DefaultSlot, b.String(), h.Sum32())
+}
+
+// chooseSlot settles the default slot: this database's own slot when it has one (named after it,
+// or "sequin_events"), else "sequin_events" when no database has taken that name, else the slot
+// named after this database.
+func (r *Reader) chooseSlot(ctx context.Context) error {
+	if r.Slot != "" {
+		return nil
+	}
+	var db string
+	var own []string
+	var taken bool
+	err := r.Pool.QueryRow(ctx, `SELECT current_database(),
+			coalesce((SELECT array_agg(slot_name::text) FROM pg_replication_slots
+			           WHERE database = current_database() AND slot_name LIKE 'sequin\_events%'), '{}'),
+			EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = $1)`, DefaultSlot).Scan(&db, &own, &taken)
+	if err != nil {
+		return fmt.Errorf("choosing the stream slot: %w", err)
+	}
+	name := DatabaseSlot(db)
+	switch {
+	case slices.Contains(own, name):
+	case slices.Contains(own, DefaultSlot) || !taken:
+		name = DefaultSlot
+	}
+	if p := r.chosen.Load(); p == nil || *p != name {
+		r.logger().InfoContext(ctx, "stream slot chosen", "slot", name)
+	}
+	r.chosen.Store(&name)
+	return nil
 }
 
 func (r *Reader) publication() string {
@@ -123,6 +185,13 @@ func (r *Reader) Run(ctx context.Context) error {
 	}
 	for ctx.Err() == nil {
 		if !r.walLevelLogical(ctx) {
+			continue
+		}
+		if err := r.chooseSlot(ctx); err != nil {
+			if ctx.Err() == nil {
+				r.logger().WarnContext(ctx, "reading the replication slots failed", "error", err)
+				sleep(ctx, r.maxBackoff())
+			}
 			continue
 		}
 		lead, err := r.lead(ctx)

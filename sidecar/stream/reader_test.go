@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sequinsync/sequin/sidecar/stream"
+	"github.com/sequinsync/sequin/sqlapi/pgtest"
 )
 
 func TestReaderFansOutCommittedEventsOnly(t *testing.T) {
@@ -248,4 +249,52 @@ func TestStandbyReaderTakesOver(t *testing.T) {
 	want = append(want, e.insertEvents(t, e.syncA, "acme:widget", ids("c", 20)...)...)
 	e.waitMessages(t, c, len(want))
 	require.Equal(t, want, e.messageSeqs(t, c))
+}
+
+// Slot names are per server: with the default slot, the first database takes "sequin_events" and
+// another database of the same server gets a slot named after it, which it keeps using even once
+// "sequin_events" is free again.
+func TestDefaultSlotPerDatabase(t *testing.T) {
+	ctx := context.Background()
+	dbA, dbB := setup(t).db, setup(t).db
+	slotB := stream.DatabaseSlot(dbB.Name)
+	require.NotEqual(t, stream.DefaultSlot, slotB)
+	require.LessOrEqual(t, len(slotB), 63)
+	t.Cleanup(func() {
+		for _, s := range []struct {
+			db   *pgtest.DB
+			slot string
+		}{{dbA, stream.DefaultSlot}, {dbB, slotB}, {dbB, stream.DefaultSlot}} {
+			_ = stream.DropSlot(context.Background(), s.db.Pool, s.slot)
+		}
+	})
+	run := func(db *pgtest.DB) (*stream.Reader, context.CancelFunc, chan error) {
+		r := &stream.Reader{Pool: db.Pool, Logger: quietLogger(),
+			MinBackoff: 20 * time.Millisecond, MaxBackoff: 200 * time.Millisecond, StatusInterval: time.Second}
+		rctx, cancel := context.WithCancel(ctx)
+		done := make(chan error, 1)
+		go func() { done <- r.Run(rctx) }()
+		waitReady(t, db.Pool, r, done)
+		return r, cancel, done
+	}
+	slotsOf := func(db *pgtest.DB) []string {
+		var slots []string
+		require.NoError(t, db.Pool.QueryRow(ctx, `SELECT coalesce(array_agg(slot_name::text ORDER BY slot_name), '{}')
+			FROM pg_replication_slots WHERE database = current_database()`).Scan(&slots))
+		return slots
+	}
+	_, stopA, doneA := run(dbA)
+	_, stopB, doneB := run(dbB)
+	require.Equal(t, []string{stream.DefaultSlot}, slotsOf(dbA))
+	require.Equal(t, []string{slotB}, slotsOf(dbB))
+
+	stopA()
+	require.NoError(t, <-doneA)
+	require.NoError(t, stream.DropSlot(ctx, dbA.Pool, stream.DefaultSlot))
+	stopB()
+	require.NoError(t, <-doneB)
+	_, stopB, doneB = run(dbB)
+	require.Equal(t, []string{slotB}, slotsOf(dbB), "database B keeps its slot when sequin_events is free")
+	stopB()
+	require.NoError(t, <-doneB)
 }
