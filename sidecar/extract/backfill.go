@@ -69,10 +69,28 @@ func (w *backfillWorker) Work(ctx context.Context, job *river.Job[BackfillArgs])
 	}
 	cursor := deref(c.BackfillCursor)
 	deadline := time.Now().Add(e.sliceTime())
+	// The next page is fetched while this one is merged: upstream latency and the database's work
+	// overlap. A page fetched ahead when the job stops is dropped; its cursor is not committed.
+	fctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	fetch := func(cur string) <-chan fetchedPage {
+		ch := make(chan fetchedPage, 1)
+		go func() {
+			p, err := coll.Backfill(fctx, sess, cur)
+			ch <- fetchedPage{p, err}
+		}()
+		return ch
+	}
+	next := fetch(cursor)
 	for {
-		page, err := coll.Backfill(ctx, sess, cursor)
-		if err != nil {
-			return e.failed(ctx, s, a.CollectionID, c.ConsecutiveErrors, err)
+		f := <-next
+		if f.err != nil {
+			return e.failed(ctx, s, a.CollectionID, c.ConsecutiveErrors, f.err)
+		}
+		page := f.page
+		next = nil
+		if !page.Done && page.NextCursor != "" && time.Now().Before(deadline) {
+			next = fetch(page.NextCursor)
 		}
 		done, err := e.commitPage(ctx, s, t, a.Generation, cursor, page)
 		if errors.Is(err, errStale) || errors.Is(err, errSyncGone) {
@@ -86,10 +104,16 @@ func (w *backfillWorker) Work(ctx context.Context, job *river.Job[BackfillArgs])
 			return nil
 		}
 		cursor = page.NextCursor
-		if time.Now().After(deadline) {
+		if next == nil {
 			return river.JobSnooze(0) // yield the worker; the cursor is committed
 		}
 	}
+}
+
+// fetchedPage is a backfill page fetched ahead, or why it could not be.
+type fetchedPage struct {
+	page *providers.Page
+	err  error
 }
 
 // commitPage merges one page and moves the cursor in one transaction. It reports whether the backfill
