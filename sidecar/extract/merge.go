@@ -67,13 +67,13 @@ func Merge(ctx context.Context, tx pgx.Tx, t Target, records []providers.Record)
 // the inserted, updated and deleted counts.
 //
 // Per id the last copy is kept, then only what differs from the table, each looked up by its key (a
-// plain join would scan a freshly filled table that has no statistics yet, once per page). A copy of a record that is not
-// in the table but was deleted at or after the copy's version time is a late copy: ignored. The
-// changes are materialized once, with each object in memory, so the typed columns are extracted from
-// it without reading it back from storage field by field. The sub-statements touch disjoint rows:
-// events, upserts of the records that stay, deletes of those that went, and tombstones for the
-// deletes the API dated (a sweep cannot tell when a record went, and a record it missed by a paging
-// accident must come back at the next listing).
+// plain join would scan a freshly filled table that has no statistics yet, once per page). A copy of
+// a record that is not in the table but was deleted at or after the copy's version time is a late
+// copy: ignored. The changes are materialized once, with each object in memory, so the typed columns
+// are extracted from it without reading it back from storage field by field. The sub-statements
+// touch disjoint rows: events, upserts of the records that stay, deletes of those that went, and
+// tombstones for the deletes the API dated (a sweep cannot tell when a record went, and a record it
+// missed by a paging accident must come back at the next listing).
 func mergeSQL(t Target) string {
 	cols := []string{"id"}
 	exprs := []string{"c.id"}
@@ -84,13 +84,8 @@ func mergeSQL(t Target) string {
 	for i, f := range t.Collection.Fields {
 		name := pgx.Identifier{f.Name}.Sanitize()
 		cols = append(cols, name)
-		if f.Type == "text" {
-			fields = append(fields, fmt.Sprintf("%s AS f%d", fieldText(f, "c.data"), i))
-			exprs = append(exprs, fmt.Sprintf("x.f%d", i))
-		} else {
-			fields = append(fields, fmt.Sprintf("%s AS f%d", fieldJSON(f, "c.data"), i))
-			exprs = append(exprs, typedExpr(f, fmt.Sprintf("x.f%d", i), fmt.Sprintf("(x.f%d #>> '{}')", i)))
-		}
+		fields = append(fields, fmt.Sprintf("%s AS f%d", fieldLookup(f, "c.data"), i))
+		exprs = append(exprs, fieldValue(f, fmt.Sprintf("x.f%d", i)))
 		sets = append(sets, name+" = excluded."+name)
 	}
 	cols = append(cols, "_data", "_sync_id", "_upstream_updated_at", "_synced_at")

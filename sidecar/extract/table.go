@@ -33,12 +33,11 @@ func (t Target) QualifiedName() string {
 func EnsureTable(ctx context.Context, q sqlapi.Querier, t Target) error {
 	var existing []string
 	var lz4 bool
-	if err := q.QueryRow(ctx, `SELECT coalesce(array_agg(attname::text), '{}') FROM pg_attribute
-		WHERE attrelid = to_regclass($1) AND attnum > 0 AND NOT attisdropped`, t.QualifiedName()).Scan(&existing); err != nil {
+	if err := q.QueryRow(ctx, `SELECT (SELECT coalesce(array_agg(attname::text), '{}') FROM pg_attribute
+			WHERE attrelid = to_regclass($1) AND attnum > 0 AND NOT attisdropped),
+		EXISTS (SELECT 1 FROM pg_settings WHERE name = 'default_toast_compression' AND 'lz4' = ANY (enumvals))`,
+		t.QualifiedName()).Scan(&existing, &lz4); err != nil {
 		return fmt.Errorf("reading columns of %s: %w", t.QualifiedName(), err)
-	}
-	if err := q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_settings WHERE name = 'default_toast_compression' AND 'lz4' = ANY (enumvals))`).Scan(&lz4); err != nil {
-		return fmt.Errorf("reading the server's compression methods: %w", err)
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "CREATE SCHEMA IF NOT EXISTS %s;\n", pgx.Identifier{t.Schema}.Sanitize())
@@ -76,28 +75,28 @@ func EnsureTable(ctx context.Context, q sqlapi.Querier, t Target) error {
 // columnExpr is the SQL that extracts field f, typed, from the jsonb expression data. Values of an
 // unexpected JSON type become NULL rather than failing the page: the whole object is in _data anyway.
 func columnExpr(f providers.Field, data string) string {
-	j, txt := fieldJSON(f, data), fieldText(f, data)
+	return fieldValue(f, fieldLookup(f, data))
+}
+
+// fieldLookup is the SQL that looks field f up in the jsonb expression data: as text for text
+// columns (a string unquoted, anything else as JSON), as jsonb for the others. fieldValue types it.
+func fieldLookup(f providers.Field, data string) string {
+	one, path := "->", "#>"
 	if f.Type == "text" {
-		return txt
+		one, path = "->>", "#>>"
 	}
-	return typedExpr(f, j, fmt.Sprintf("(%s #>> '{}')", j))
+	if p := f.SourcePath(); !strings.Contains(p, ".") {
+		return fmt.Sprintf("(%s %s %s::text)", data, one, quoteLiteral(p))
+	}
+	return fmt.Sprintf("(%s %s %s)", data, path, pathLiteral(f.SourcePath()))
 }
 
-// fieldJSON is the SQL for field f's value in the jsonb expression data, as jsonb.
-func fieldJSON(f providers.Field, data string) string {
-	if p := f.SourcePath(); !strings.Contains(p, ".") {
-		return fmt.Sprintf("(%s -> %s::text)", data, quoteLiteral(p))
+// fieldValue is the SQL that turns v, what fieldLookup looked up for f, into the column's value.
+func fieldValue(f providers.Field, v string) string {
+	if f.Type == "text" {
+		return v
 	}
-	return fmt.Sprintf("(%s #> %s)", data, pathLiteral(f.SourcePath()))
-}
-
-// fieldText is the SQL for field f's value in the jsonb expression data, as text: a string unquoted,
-// anything else as JSON.
-func fieldText(f providers.Field, data string) string {
-	if p := f.SourcePath(); !strings.Contains(p, ".") {
-		return fmt.Sprintf("(%s ->> %s::text)", data, quoteLiteral(p))
-	}
-	return fmt.Sprintf("(%s #>> %s)", data, pathLiteral(f.SourcePath()))
+	return typedExpr(f, v, fmt.Sprintf("(%s #>> '{}')", v))
 }
 
 // typedExpr is the SQL that turns a field's value, given as the jsonb expression j (extracted once) and
