@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/sequinsync/sequin/providers/jsonscan"
 )
 
 // deliveries records when each event (by seq) first reached a consumer. While a set of events is
@@ -80,6 +82,19 @@ func (d *deliveries) progress() (int, time.Time) {
 	return d.arrived, d.last
 }
 
+// earliest returns when the first of the events of want arrived (zero when none did).
+func (d *deliveries) earliest(want map[int64]time.Time) time.Time {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var first time.Time
+	for s := range want {
+		if at, ok := d.first[s]; ok && (first.IsZero() || at.Before(first)) {
+			first = at
+		}
+	}
+	return first
+}
+
 // has reports whether event seq has arrived.
 func (d *deliveries) has(seq int64) bool {
 	d.mu.Lock()
@@ -108,63 +123,80 @@ func (d *deliveries) lastError() string {
 	return s
 }
 
-// envelope is what the receivers read of a delivered document, whatever its shape: a message (seq
-// and event_id), a pulled message (ack_token and record), or a list of either under "data". The
-// event's own data is left undecoded.
-type envelope struct {
-	Seq      *int64          `json:"seq"`
-	EventID  *string         `json:"event_id"`
-	AckToken string          `json:"ack_token"`
-	Message  *envelope       `json:"message"`
-	Record   *envelope       `json:"record"`
-	Data     json.RawMessage `json:"data"`
-}
-
-// parseMessages finds the event messages of a delivered document and the ack tokens alongside.
+// parseMessages finds the event messages of a delivered document and the ack tokens alongside,
+// whatever its shape: a message (seq and event_id), a pulled message (ack_token and record or
+// message), or a list of either, alone or under "data". The document is validated once and then
+// walked without decoding the events' own data.
 func parseMessages(payload []byte) (seqs []int64, ackTokens []string, err error) {
+	if !json.Valid(payload) {
+		return nil, nil, fmt.Errorf("invalid JSON (%d bytes)", len(payload))
+	}
 	var walk func(raw []byte) error
 	walk = func(raw []byte) error {
 		raw = bytes.TrimSpace(raw)
-		if len(raw) > 0 && raw[0] == '[' {
-			var list []json.RawMessage
-			if err := json.Unmarshal(raw, &list); err != nil {
-				return err
+		if len(raw) == 0 {
+			return nil
+		}
+		switch raw[0] {
+		case '[':
+			return jsonscan.Elements(raw, walk)
+		case '{':
+		default:
+			return nil
+		}
+		var (
+			seq   *int64
+			event bool
+			inner [][]byte
+			data  []byte
+			token string
+		)
+		err := jsonscan.Members(raw, func(key string, v []byte) error {
+			switch key {
+			case "seq":
+				n, err := jsonscan.Int(v)
+				if err != nil {
+					return err
+				}
+				seq = &n
+			case "event_id":
+				event = string(v) != "null"
+			case "ack_token":
+				t, err := jsonscan.String(v)
+				if err != nil {
+					return err
+				}
+				token = t
+			case "message", "record":
+				inner = append(inner, v)
+			case "data":
+				data = v
 			}
-			for _, x := range list {
-				if err := walk(x); err != nil {
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if token != "" {
+			ackTokens = append(ackTokens, token)
+		}
+		if seq != nil && event {
+			seqs = append(seqs, *seq)
+			return nil
+		}
+		for _, v := range inner {
+			if v = bytes.TrimSpace(v); len(v) > 0 && v[0] == '{' {
+				if err := walk(v); err != nil {
 					return err
 				}
 			}
-			return nil
 		}
-		var e envelope
-		if err := json.Unmarshal(raw, &e); err != nil {
-			return err
+		if d := bytes.TrimSpace(data); len(d) > 0 && d[0] == '[' {
+			return walk(d)
 		}
-		return visit(&e, walk, &seqs, &ackTokens)
-	}
-	return seqs, ackTokens, walk(payload)
-}
-
-func visit(e *envelope, walk func([]byte) error, seqs *[]int64, tokens *[]string) error {
-	if e.AckToken != "" {
-		*tokens = append(*tokens, e.AckToken)
-	}
-	if e.Seq != nil && e.EventID != nil {
-		*seqs = append(*seqs, *e.Seq)
 		return nil
 	}
-	for _, inner := range []*envelope{e.Message, e.Record} {
-		if inner != nil {
-			if err := visit(inner, walk, seqs, tokens); err != nil {
-				return err
-			}
-		}
-	}
-	if d := bytes.TrimSpace(e.Data); len(d) > 0 && d[0] == '[' {
-		return walk(d)
-	}
-	return nil
+	return seqs, ackTokens, walk(payload)
 }
 
 // webhookReceiver answers every delivery 200 and records its messages.

@@ -204,8 +204,9 @@ func measureStreamKind(ctx context.Context, b *testing.B, e *streamEnv, k *strea
 		return fmt.Errorf("%s: only %d of %d events delivered in 3 minutes (last error: %s)", k.label, got, e.n, k.d.lastError())
 	}
 	k.rate = float64(e.n) / last.Sub(serving).Seconds()
-	b.Logf("%s: %d events in %v (%.0f/s); raw decode of the same WAL %v (%.0f/s)", k.label, e.n,
-		last.Sub(serving).Round(time.Millisecond), k.rate, rawTime.Round(time.Millisecond), k.raw)
+	b.Logf("%s: %d events in %v (%.0f/s; the first after %v); raw decode of the same WAL %v (%.0f/s)", k.label, e.n,
+		last.Sub(serving).Round(time.Millisecond), k.rate, k.d.earliest(batch).Sub(serving).Round(time.Millisecond),
+		rawTime.Round(time.Millisecond), k.raw)
 
 	// Latency: a steady trickle to the running sidecar.
 	trickle, err := writeEvents(ctx, pool, e.syncID, streamLatencyTx*streamLatencyPerTx, streamLatencyPerTx, streamLatencyPace, true)

@@ -165,12 +165,12 @@ func (s *Sidecar) Start(ctx context.Context) error {
 	}
 	s.goRun(func() error { s.heartbeat(runCtx); return nil })
 	s.goRun(func() error { return s.Engine.RunViewRebuilder(runCtx) })
-	if s.cfg.StreamSlot != "-" {
-		s.Stream = &stream.Reader{Pool: pool, Slot: s.cfg.StreamSlot, Logger: s.logger.With("component", "stream")}
-		s.goRun(func() error { return s.Stream.Run(runCtx) })
-	}
 	s.Consumers = &consume.Service{Pool: pool, Logger: s.logger.With("component", "consume"), Transport: s.cfg.ConsumerTransport,
 		UserAgent: "sequin/" + Version, PollInterval: s.cfg.ConsumerPollInterval}
+	if s.cfg.StreamSlot != "-" {
+		s.Stream = &stream.Reader{Pool: pool, Slot: s.cfg.StreamSlot, Logger: s.logger.With("component", "stream"), Direct: s.Consumers}
+		s.goRun(func() error { return s.Stream.Run(runCtx) })
+	}
 	s.goRun(func() error { return s.Consumers.Run(runCtx) })
 	if s.cfg.Listen != "-" {
 		if err := s.serveHTTP(runCtx); err != nil {

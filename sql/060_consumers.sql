@@ -167,7 +167,7 @@ END $$;
 
 -- Checks a consumer's config for its kind and returns it.
 --   webhook: url (http/https, required), secret, batch_size, max_retries, timeout_ms, backoff_ms,
---            max_backoff_ms, headers (object of strings)
+--            max_backoff_ms, headers (object of strings), max_in_flight (requests at once, 1 to 64)
 --   kafka:   brokers (array of "host:port", required), topic (template: {sync_name}, {sync_id},
 --            {collection}; default "sequin.{sync_name}"), tls (boolean or {ca_cert, insecure_skip_verify,
 --            server_name}), sasl ({mechanism: plain|scram-sha-256|scram-sha-512, username, password}),
@@ -183,7 +183,7 @@ BEGIN
     config := sequin._require_object(fn, 'config', config);
     allowed := CASE kind
         WHEN 'http_pull' THEN ARRAY[]::text[]
-        WHEN 'webhook' THEN ARRAY['url', 'secret', 'batch_size', 'max_retries', 'timeout_ms', 'backoff_ms', 'max_backoff_ms', 'headers']
+        WHEN 'webhook' THEN ARRAY['url', 'secret', 'batch_size', 'max_retries', 'timeout_ms', 'backoff_ms', 'max_backoff_ms', 'headers', 'max_in_flight']
         WHEN 'kafka' THEN ARRAY['brokers', 'topic', 'tls', 'sasl', 'batch_size', 'max_retries', 'timeout_ms', 'backoff_ms', 'max_backoff_ms']
     END;
     FOR k IN SELECT jsonb_object_keys(config) LOOP
@@ -198,6 +198,7 @@ BEGIN
     PERFORM sequin._config_int(fn, config, 'timeout_ms', 100, 600000);
     PERFORM sequin._config_int(fn, config, 'backoff_ms', 1, 3600000);
     PERFORM sequin._config_int(fn, config, 'max_backoff_ms', 1, 86400000);
+    PERFORM sequin._config_int(fn, config, 'max_in_flight', 1, 64);
     IF kind = 'webhook' THEN
         IF jsonb_typeof(config->'url') IS DISTINCT FROM 'string' OR config->>'url' !~* '^https?://[^/\s?#]+[^\s]*$' THEN
             PERFORM sequin._raise(fn, 'config', 'url must be an http:// or https:// URL',

@@ -13,10 +13,12 @@ import (
 // Defaults of the delivery settings in a consumer's config.
 const (
 	DefaultWebhookBatchSize = 100
-	DefaultKafkaBatchSize   = 500
-	DefaultTimeout          = 30 * time.Second
-	DefaultBackoff          = time.Second
-	DefaultMaxBackoff       = 5 * time.Minute
+	// DefaultMaxInFlight is how many webhook requests a consumer has out at once at most.
+	DefaultMaxInFlight    = 4
+	DefaultKafkaBatchSize = 500
+	DefaultTimeout        = 30 * time.Second
+	DefaultBackoff        = time.Second
+	DefaultMaxBackoff     = 5 * time.Minute
 )
 
 // delivery holds the settings every pushed consumer has (sql/060_consumers.sql validates them).
@@ -59,6 +61,15 @@ type webhookConfig struct {
 	URL     string            `json:"url"`
 	Secret  string            `json:"secret"`
 	Headers map[string]string `json:"headers"`
+	// MaxInFlight bounds the requests out at once (a record's events are never in two of them).
+	MaxInFlight int `json:"max_in_flight"`
+}
+
+func (c *webhookConfig) maxInFlight() int {
+	if c.MaxInFlight > 0 {
+		return c.MaxInFlight
+	}
+	return DefaultMaxInFlight
 }
 
 func parseWebhookConfig(raw json.RawMessage) (*webhookConfig, error) {

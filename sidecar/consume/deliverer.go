@@ -4,8 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"log/slog"
+	"slices"
+	"sync"
 	"time"
+
+	"github.com/sequinsync/sequin/sidecar/stream"
 )
 
 // Consumer health values (sequin.consumers.health).
@@ -23,6 +28,8 @@ type deliverer struct {
 	// lease is how long a taken batch stays invisible to other sidecars: longer than a delivery may take.
 	lease   time.Duration
 	backoff Backoff
+	// lanes is how many batches direct deliveries send at once.
+	lanes int
 	// idle is the longest wait between looks at the outbox without a wake-up.
 	idle   time.Duration
 	logger *slog.Logger
@@ -30,7 +37,9 @@ type deliverer struct {
 	// ends a backoff: a fixed endpoint is tried at once.
 	wake, kick chan struct{}
 
-	// health and healthMsg are what was last recorded, so unchanged health is not written again.
+	// health and healthMsg are what was last recorded, so unchanged health is not written again;
+	// direct deliveries record health too, hence healthMu.
+	healthMu          sync.Mutex
 	health, healthMsg string
 }
 
@@ -106,11 +115,7 @@ func (d *deliverer) step(ctx context.Context) (int, time.Duration, error) {
 			if firstErr == nil {
 				firstErr = err
 			}
-			retry := d.backoff.Delay(m.DeliverCount)
-			var ra *retryAfterError
-			if errors.As(err, &ra) {
-				retry = max(retry, min(ra.after, d.backoff.Max))
-			}
+			retry := d.retryIn(m.DeliverCount, err)
 			failures = append(failures, failure{msg: m, retryIn: retry, err: err.Error()})
 			if backoff == 0 || retry < backoff {
 				backoff = retry
@@ -144,6 +149,101 @@ func (d *deliverer) step(ctx context.Context) (int, time.Duration, error) {
 	return len(msgs), 0, nil
 }
 
+// retryIn is how long to wait before delivering a message again after its deliverCount-th delivery
+// failed with err: the backoff, or longer when the endpoint said so.
+func (d *deliverer) retryIn(deliverCount int, err error) time.Duration {
+	retry := d.backoff.Delay(deliverCount)
+	var ra *retryAfterError
+	if errors.As(err, &ra) {
+		retry = max(retry, min(ra.after, d.backoff.Max))
+	}
+	return retry
+}
+
+// direct delivers messages straight from the stream, in batches of the consumer's size. Messages
+// are spread over up to lanes concurrent senders by record, so a record's messages go out in order,
+// one batch after the other; after a failed batch, the rest of its lane is not sent. Every message
+// counts as its first delivery.
+func (d *deliverer) direct(ctx context.Context, msgs []stream.DirectMessage) []stream.DirectResult {
+	out := make([]stream.DirectResult, len(msgs))
+	lanes := laneOf(msgs, d.lanes)
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		firstErr error
+	)
+	for _, lane := range lanes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := d.directLane(ctx, msgs, lane, out); err != nil {
+				mu.Lock()
+				if firstErr == nil {
+					firstErr = err
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if firstErr != nil {
+		d.logger.WarnContext(ctx, "delivery failed; will retry", "consumer", d.consumer.Name, "error", firstErr)
+		d.setHealth(context.WithoutCancel(ctx), customerIntervention, firstErr.Error())
+		return out
+	}
+	d.setHealth(context.WithoutCancel(ctx), healthy, "")
+	return out
+}
+
+// directLane sends the messages at the positions of lane, a batch at a time, and returns the first
+// failure (the rest of the lane is then not sent).
+func (d *deliverer) directLane(ctx context.Context, msgs []stream.DirectMessage, lane []int, out []stream.DirectResult) error {
+	for start := 0; start < len(lane); start += d.batch {
+		part := lane[start:min(start+d.batch, len(lane))]
+		chunk := make([]Message, len(part))
+		for i, at := range part {
+			m := &msgs[at]
+			chunk[i] = Message{Seq: m.Seq, DeliverCount: 1, RecordKey: m.RecordKey, SyncID: m.SyncID, CollectionID: m.CollectionID, Body: m.Body}
+		}
+		var firstErr error
+		for i, err := range d.sink.deliver(ctx, chunk) {
+			r := &out[part[i]]
+			if err == nil {
+				r.Delivered = true
+				continue
+			}
+			if firstErr == nil {
+				firstErr = err
+			}
+			r.Sent, r.Err, r.RetryIn = true, err.Error(), d.retryIn(1, err)
+		}
+		if firstErr != nil {
+			return firstErr
+		}
+	}
+	return nil
+}
+
+// laneOf spreads the positions of msgs over at most n lanes by record, keeping their order: a
+// record's messages share a lane. Small deliveries stay in one lane.
+func laneOf(msgs []stream.DirectMessage, n int) [][]int {
+	if n <= 1 || len(msgs) <= 1 {
+		all := make([]int, len(msgs))
+		for i := range all {
+			all[i] = i
+		}
+		return [][]int{all}
+	}
+	lanes := make([][]int, n)
+	for i := range msgs {
+		h := fnv.New32a()
+		h.Write([]byte(msgs[i].RecordKey))
+		l := int(h.Sum32() % uint32(n))
+		lanes[l] = append(lanes[l], i)
+	}
+	return slices.DeleteFunc(lanes, func(l []int) bool { return len(l) == 0 })
+}
+
 // pause waits out a failing endpoint's backoff, cut short when the consumer changes, and reports
 // whether ctx is still alive.
 func (d *deliverer) pause(ctx context.Context, wait time.Duration) bool {
@@ -172,6 +272,8 @@ func sleep(ctx context.Context, d time.Duration) bool {
 }
 
 func (d *deliverer) setHealth(ctx context.Context, health, msg string) {
+	d.healthMu.Lock()
+	defer d.healthMu.Unlock()
 	if d.health == health && d.healthMsg == msg {
 		return
 	}

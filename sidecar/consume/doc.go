@@ -14,4 +14,9 @@
 //
 // Every sidecar runs the deliverers; leases and SKIP LOCKED let them share the work without handing
 // one message to two of them.
+//
+// While a consumer's outbox is empty, the stream reader does not write its messages there at all:
+// it hands them to Service.Deliver (stream.Direct), which sends them with the consumer's deliverer
+// (its sink, batch size and health), up to max_in_flight webhook requests at once with each record in
+// one lane, and reports what the endpoint did not take; the reader puts those in the outbox.
 package consume

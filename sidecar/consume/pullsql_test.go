@@ -303,6 +303,8 @@ func TestConsumerFunctionsRefuseBadArguments(t *testing.T) {
 		{`sequin.create_consumer('x', 'webhook', '{}')`, "config"},
 		{`sequin.create_consumer('x', 'webhook', '{"url": "ftp://x"}')`, "config"},
 		{`sequin.create_consumer('x', 'webhook', '{"url": "http://x", "max_retries": -1}')`, "config"},
+		{`sequin.create_consumer('x', 'webhook', '{"url": "http://x", "max_in_flight": 0}')`, "config"},
+		{`sequin.create_consumer('x', 'kafka', '{"brokers": ["k:9092"], "max_in_flight": 2}')`, "config"},
 		{`sequin.create_consumer('x', 'kafka', '{"brokers": []}')`, "config"},
 		{`sequin.create_consumer('x', 'kafka', '{"brokers": ["k:9092"], "sasl": {"mechanism": "gssapi"}}')`, "config"},
 		{`sequin.create_consumer('x', 'kafka', '{"brokers": ["k:9092"], "topic": "no spaces"}')`, "config"},

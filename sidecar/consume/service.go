@@ -12,6 +12,8 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/sequinsync/sequin/sidecar/stream"
 )
 
 // Channel is the NOTIFY channel on which the stream reader announces new messages (payload
@@ -42,18 +44,46 @@ type Service struct {
 	// deliverers of the existing consumers.
 	Listening chan struct{}
 
-	store   *store
-	names   syncNameCache
+	store *store
+	names syncNameCache
+	// workers is changed by Run's goroutine only, under mu, and read by Deliver under mu.
+	mu      sync.RWMutex
 	workers map[string]*worker
 	wg      sync.WaitGroup
+	// started is closed once the deliverers of the existing consumers were started.
+	initOnce, startOnce sync.Once
+	started             chan struct{}
 }
 
 // worker is a running deliverer.
 type worker struct {
+	d          *deliverer
 	config     []byte
 	cancel     context.CancelFunc
 	done       chan struct{}
 	wake, kick chan struct{}
+}
+
+func (s *Service) init() { s.initOnce.Do(func() { s.started = make(chan struct{}) }) }
+
+// Deliver delivers messages straight from the stream to a webhook or Kafka consumer this Service
+// runs a deliverer for (stream.Direct): in the consumer's batch size, in order, each counted as its
+// first delivery; the consumer's health says how it went. It waits for the Service to start its
+// deliverers, and returns nil when it has none for the consumer (or ctx ends first).
+func (s *Service) Deliver(ctx context.Context, consumerID string, msgs []stream.DirectMessage) []stream.DirectResult {
+	s.init()
+	select {
+	case <-s.started:
+	case <-ctx.Done():
+		return nil
+	}
+	s.mu.RLock()
+	w := s.workers[consumerID]
+	s.mu.RUnlock()
+	if w == nil || w.d == nil {
+		return nil
+	}
+	return w.d.direct(ctx, msgs)
 }
 
 func (s *Service) logger() *slog.Logger {
@@ -76,9 +106,12 @@ func (s *Service) Run(ctx context.Context) error {
 	if s.Pool == nil {
 		return errors.New("consume: Service.Pool is required")
 	}
+	s.init()
 	s.store = &store{pool: s.Pool}
 	s.names.store = s.store
+	s.mu.Lock()
 	s.workers = map[string]*worker{}
+	s.mu.Unlock()
 	defer s.stopAll()
 	backoff := 100 * time.Millisecond
 	first := true
@@ -164,6 +197,7 @@ func (s *Service) reconcile(ctx context.Context) {
 			s.stop(id)
 		}
 	}
+	s.startOnce.Do(func() { close(s.started) })
 }
 
 func (s *Service) start(ctx context.Context, c consumerRow) {
@@ -175,12 +209,16 @@ func (s *Service) start(ctx context.Context, c consumerRow) {
 			s.logger().WarnContext(ctx, "recording consumer health failed", "consumer", c.Name, "error", herr)
 		}
 		// Remember the config so it is not retried until it changes.
+		s.mu.Lock()
 		s.workers[c.ID] = &worker{config: c.Config}
+		s.mu.Unlock()
 		return
 	}
 	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	w := &worker{config: c.Config, cancel: cancel, done: make(chan struct{}), wake: d.wake, kick: d.kick}
+	w := &worker{d: d, config: c.Config, cancel: cancel, done: make(chan struct{}), wake: d.wake, kick: d.kick}
+	s.mu.Lock()
 	s.workers[c.ID] = w
+	s.mu.Unlock()
 	s.logger().InfoContext(ctx, "delivering to consumer", "consumer", c.Name, "kind", c.Kind)
 	s.wg.Add(1)
 	go func() {
@@ -205,6 +243,7 @@ func (s *Service) newDeliverer(c consumerRow) (*deliverer, error) {
 			ua = "sequin"
 		}
 		d.sink, common, d.batch = newWebhookSink(cfg, s.Transport, ua), cfg.delivery, cfg.batchSize(DefaultWebhookBatchSize)
+		d.lanes = cfg.maxInFlight()
 	case "kafka":
 		cfg, err := parseKafkaConfig(c.Config)
 		if err != nil {
@@ -214,7 +253,8 @@ func (s *Service) newDeliverer(c consumerRow) (*deliverer, error) {
 		if err != nil {
 			return nil, err
 		}
-		d.sink, common, d.batch = k, cfg.delivery, cfg.batchSize(DefaultKafkaBatchSize)
+		// One produce call: the client pipelines it, a record's events in order in one partition.
+		d.sink, common, d.batch, d.lanes = k, cfg.delivery, cfg.batchSize(DefaultKafkaBatchSize), 1
 	default:
 		return nil, fmt.Errorf("consumer kind %q is not delivered by the sidecar", c.Kind)
 	}
@@ -225,8 +265,10 @@ func (s *Service) newDeliverer(c consumerRow) (*deliverer, error) {
 }
 
 func (s *Service) stop(id string) {
+	s.mu.Lock()
 	w := s.workers[id]
 	delete(s.workers, id)
+	s.mu.Unlock()
 	if w == nil || w.cancel == nil {
 		return
 	}

@@ -7,11 +7,41 @@ import (
 	"github.com/jackc/pglogrepl"
 )
 
+// maxTxnBodyBytes bounds the event documents a transaction keeps in memory: past it, they are
+// dropped and the transaction goes through the outbox, whose documents are built by SQL.
+const maxTxnBodyBytes = 8 << 20
+
 // txn is a committed transaction: its events, in WAL order, and where its commit record ends.
 type txn struct {
 	xid    uint32
 	endLSN pglogrepl.LSN
 	events []event
+	// bodyBytes is the size of the events' documents; noBodies says they were dropped (or never built).
+	bodyBytes int
+	noBodies  bool
+}
+
+// addEvent appends an event, dropping the transaction's documents once they grow past
+// maxTxnBodyBytes.
+func (t *txn) addEvent(ev event) {
+	if t.noBodies {
+		ev.body = nil
+	} else if ev.body == nil {
+		t.dropBodies()
+	} else if t.bodyBytes += len(ev.body); t.bodyBytes > maxTxnBodyBytes {
+		ev.body = nil
+		t.dropBodies()
+	}
+	t.events = append(t.events, ev)
+}
+
+// dropBodies forgets the documents of the transaction's events.
+func (t *txn) dropBodies() {
+	t.noBodies = true
+	t.bodyBytes = 0
+	for i := range t.events {
+		t.events[i].body = nil
+	}
 }
 
 // relation is a table announced by a Relation message.
@@ -34,10 +64,25 @@ type decoder struct {
 	streamXid uint32
 	// streams are the in-progress transactions received so far, by top-level xid.
 	streams map[uint32]*txn
+	// bodies says whether to build the events' documents (nil: never); it is asked at each
+	// transaction's first event, so a transaction has documents for all its events or none.
+	bodies func() bool
 }
 
 func newDecoder() *decoder {
 	return &decoder{relations: map[uint32]*relation{}, streams: map[uint32]*txn{}}
+}
+
+// wantBodies reports whether the documents of t's events are to be built.
+func (d *decoder) wantBodies(t *txn) bool {
+	if t.noBodies {
+		return false
+	}
+	if len(t.events) == 0 && (d.bodies == nil || !d.bodies()) {
+		t.noBodies = true
+		return false
+	}
+	return true
 }
 
 // idle reports whether no transaction is partly received.
@@ -82,12 +127,12 @@ func (d *decoder) handle(data []byte) (*txn, error) {
 		if err != nil {
 			return nil, err
 		}
-		ev, err := decodeEvent(m.Tuple.Columns, &rel.idx)
+		ev, err := decodeEvent(m.Tuple.Columns, &rel.idx, d.wantBodies(t))
 		if err != nil {
 			return nil, err
 		}
 		ev.subxid = subxid
-		t.events = append(t.events, ev)
+		t.addEvent(ev)
 	case *pglogrepl.CommitMessage:
 		if d.cur == nil {
 			return nil, fmt.Errorf("commit at %s outside a transaction", m.CommitLSN)
@@ -120,6 +165,8 @@ func (d *decoder) handle(data []byte) (*txn, error) {
 		for _, ev := range t.events {
 			if ev.subxid != m.SubXid {
 				kept = append(kept, ev)
+			} else {
+				t.bodyBytes -= len(ev.body)
 			}
 		}
 		for i := len(kept); i < len(t.events); i++ {
@@ -165,8 +212,9 @@ func newRelation(m *pglogrepl.RelationMessage) *relation {
 	for i, name := range eventColumns {
 		at, ok := pos[name]
 		if !ok {
-			// A column the reader needs is missing: point past the tuple so decoding reports it.
-			at = len(m.Columns) + i
+			// Decoding reports a missing routing column; without a document column, events go
+			// through the outbox.
+			at = -1
 		}
 		r.idx[i] = at
 	}

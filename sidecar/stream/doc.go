@@ -4,10 +4,18 @@
 // sequin_events and decodes its pgoutput stream (protocol 2, with in-progress transactions streamed)
 // with pglogrepl. For each replicated commit (or batch of commits) it writes one row per interested
 // consumer into sequin.consumer_messages, in one transaction, and only then confirms the commit's LSN
-// to the server. That table is the outbox every kind of consumer is delivered from: HTTP pull
+// to the server. That table is the outbox every kind of consumer can be delivered from: HTTP pull
 // consumers read it with sequin.next, and the webhook and Kafka deliverers of package consume work
 // through it. A row names its event by seq (with the record key and sync the order and filters need);
 // the document is built from sequin.events when it is handed out, so the outbox stays small.
+//
+// Webhook and Kafka consumers skip the outbox while they have nothing waiting in it: within the
+// batch's transaction the reader hands their messages to Direct (the sidecar's deliverers), built
+// from the decoded rows, and writes to the outbox only the messages the endpoint did not take (with
+// that attempt counted) and the later messages of their records. Anything in a consumer's outbox
+// keeps the consumer on the outbox until it is drained, so a record's events never overtake each
+// other. A healthy endpoint thus costs Postgres nothing per message, and a failing one costs what
+// the outbox costs.
 //
 // A slot has one reader: of the sidecars sharing a database, the one holding an advisory lock per
 // slot streams, the others stand by and take over when its connection goes away.
@@ -20,8 +28,9 @@
 // and dead-letters at its own pace.
 //
 // Delivery guarantees:
-//   - Nothing is lost: the LSN of a commit is confirmed after its messages are committed, so a crash
-//     of the reader or of Postgres replays the commit. The end LSN of the last fanned-out commit is
+//   - Nothing is lost: the LSN of a commit is confirmed after its messages are committed (or
+//     delivered directly within that transaction), so a crash of the reader or of Postgres replays
+//     the commit; a batch delivered directly whose transaction did not commit is sent again. The end LSN of the last fanned-out commit is
 //     kept in sequin.stream_positions in the same transaction, so a replayed commit is skipped rather
 //     than fanned out twice.
 //   - A consumer created with start_at 'all' gets a copy of the retained events at creation; the
@@ -39,7 +48,9 @@
 //     server's keepalives, so the slot does not hold WAL back while sequin.events is quiet.
 //
 // Transactions are held in memory until their commit arrives (streamed ones too, so an aborted
-// subtransaction's events can be dropped): about a hundred bytes per event.
+// subtransaction's events can be dropped): about a hundred bytes per event, plus the event's document
+// while some consumer may be delivered to directly (at most 8 MB of documents per transaction and
+// 32 MB waiting to be written; past that, they go through the outbox).
 //
 // The publication sequin_records, over every synced table, is for native subscribers;
 // SyncRecordsPublication keeps it in step with the syncs. The sidecar calls it when the engine creates

@@ -22,6 +22,8 @@ const MessagesChannel = "sequin_consumers"
 // consumerScope is what the fan-out needs to know of a consumer.
 type consumerScope struct {
 	id            string
+	kind          string
+	active        bool     // not paused
 	syncIDs       []string // nil: every sync
 	collectionIDs []string // nil: every collection
 	start         *snapshot
@@ -37,10 +39,17 @@ func (c *consumerScope) wants(ev *event) bool {
 	return true
 }
 
-// fanout writes replicated transactions into sequin.consumer_messages.
+// fanout writes replicated transactions into sequin.consumer_messages, or delivers them straight
+// to the consumers direct serves.
 type fanout struct {
 	pool *pgxpool.Pool
 	slot string
+	// direct, when set, delivers to webhook and Kafka consumers within directTimeout.
+	direct        Direct
+	directTimeout time.Duration
+	// pushing is told whether any consumer could be delivered to directly (their events need
+	// documents then).
+	pushing func(bool)
 
 	// The outbox's statistics are refreshed in the transaction of a batch once as many rows were
 	// written as the table held at the last refresh (and at least analyzeMinRows, at most every
@@ -68,16 +77,19 @@ func (f *fanout) analyzeDue(n int) bool {
 }
 
 // write fans the events of txns out to the consumers that want them, and records the end of the last
-// transaction as the slot's position, in one transaction. It returns the number of messages written.
-func (f *fanout) write(ctx context.Context, txns []*txn) (int, error) {
+// transaction as the slot's position, in one transaction. Consumers with nothing waiting in the
+// outbox get their messages straight from direct while that transaction is open; the others, and the
+// messages a direct delivery did not get through, are written to the outbox. It returns the number
+// of messages written to the outbox and the number delivered directly.
+func (f *fanout) write(ctx context.Context, txns []*txn) (written, delivered int, err error) {
 	if len(txns) == 0 {
-		return 0, nil
+		return 0, 0, nil
 	}
 	endLSN := txns[len(txns)-1].endLSN
-	n := 0
 	analyzed := false
 	var rows float64
-	err := pgx.BeginTxFunc(ctx, f.pool, pgx.TxOptions{IsoLevel: pgx.ReadCommitted}, func(tx pgx.Tx) error {
+	err = pgx.BeginTxFunc(ctx, f.pool, pgx.TxOptions{IsoLevel: pgx.ReadCommitted}, func(tx pgx.Tx) error {
+		written, delivered = 0, 0
 		var next uint64
 		if err := tx.QueryRow(ctx, `SELECT pg_advisory_xact_lock_shared($1)::text, pg_snapshot_xmax(pg_current_snapshot())::text::bigint`,
 			FanoutLock).Scan(new(string), &next); err != nil {
@@ -88,10 +100,10 @@ func (f *fanout) write(ctx context.Context, txns []*txn) (int, error) {
 		if err != nil {
 			return err
 		}
-		var (
-			ids, keys, syncs []string
-			seqs             []int64
-		)
+		if f.pushing != nil {
+			f.pushing(f.direct != nil && slices.ContainsFunc(consumers, func(c consumerScope) bool { return pushed(c.kind) && c.active }))
+		}
+		routed := make([][]*event, len(consumers))
 		for _, t := range txns {
 			full := fullXid(t.xid, next)
 			for ci := range consumers {
@@ -100,32 +112,56 @@ func (f *fanout) write(ctx context.Context, txns []*txn) (int, error) {
 					continue // copied at creation, or before a start_at 'new'
 				}
 				for ei := range t.events {
-					ev := &t.events[ei]
-					if !c.wants(ev) {
-						continue
+					if ev := &t.events[ei]; c.wants(ev) {
+						routed[ci] = append(routed[ci], ev)
 					}
-					ids = append(ids, c.id)
-					seqs = append(seqs, ev.seq)
-					keys = append(keys, ev.recordKey())
-					syncs = append(syncs, ev.syncID)
 				}
 			}
 		}
-		n = len(ids)
+		spills, n, err := f.deliverDirect(ctx, tx, consumers, routed)
+		if err != nil {
+			return err
+		}
+		delivered = n
+		var (
+			ids, keys, syncs, triedIDs, triedKeys, triedSyncs, triedErrs []string
+			seqs, triedSeqs, triedRetry                                  []int64
+		)
+		for _, list := range spills {
+			for _, s := range list {
+				if s.tried != nil {
+					triedIDs, triedSeqs, triedKeys, triedSyncs = append(triedIDs, s.consumer), append(triedSeqs, s.ev.seq), append(triedKeys, s.ev.recordKey()), append(triedSyncs, s.ev.syncID)
+					triedRetry, triedErrs = append(triedRetry, s.tried.RetryIn.Milliseconds()), append(triedErrs, s.tried.Err)
+					continue
+				}
+				ids, seqs, keys, syncs = append(ids, s.consumer), append(seqs, s.ev.seq), append(keys, s.ev.recordKey()), append(syncs, s.ev.syncID)
+			}
+		}
+		written = len(ids) + len(triedIDs)
 		batch := &pgx.Batch{}
-		if n > 0 {
+		if len(ids) > 0 {
 			batch.Queue(`INSERT INTO sequin.consumer_messages (consumer_id, seq, record_key, sync_id)
 				SELECT u.c, u.s, u.k, u.y FROM unnest($1::uuid[], $2::int8[], $3::text[], $4::uuid[]) AS u(c, s, k, y)
 				ON CONFLICT (consumer_id, seq) DO NOTHING`, ids, seqs, keys, syncs)
+		}
+		if len(triedIDs) > 0 {
+			// Sent once and refused: that was their first delivery; they are retried after the backoff.
+			batch.Queue(`INSERT INTO sequin.consumer_messages (consumer_id, seq, record_key, sync_id, deliver_count,
+					not_visible_until, last_delivered_at, last_error)
+				SELECT u.c, u.s, u.k, u.y, 1, now() + make_interval(secs => u.r / 1000.0), now(), u.e
+				  FROM unnest($1::uuid[], $2::int8[], $3::text[], $4::uuid[], $5::int8[], $6::text[]) AS u(c, s, k, y, r, e)
+				ON CONFLICT (consumer_id, seq) DO NOTHING`, triedIDs, triedSeqs, triedKeys, triedSyncs, triedRetry, triedErrs)
+		}
+		if written > 0 {
 			batch.Queue(`SELECT pg_notify($1, 'messages')`, MessagesChannel)
 		}
 		batch.Queue(`INSERT INTO sequin.stream_positions (slot_name, lsn) VALUES ($1, $2::pg_lsn)
 			ON CONFLICT (slot_name) DO UPDATE SET lsn = greatest(sequin.stream_positions.lsn, excluded.lsn), updated_at = now()`,
 			f.slot, endLSN.String())
 		if err := tx.SendBatch(ctx, batch).Close(); err != nil {
-			return fmt.Errorf("writing %d consumer messages: %w", n, err)
+			return fmt.Errorf("writing %d consumer messages: %w", written, err)
 		}
-		if analyzed = f.analyzeDue(n); analyzed {
+		if analyzed = f.analyzeDue(written); analyzed {
 			if _, err := tx.Exec(ctx, analyzeOutboxSQL); err != nil {
 				return fmt.Errorf("analyzing the outbox: %w", err)
 			}
@@ -136,16 +172,17 @@ func (f *fanout) write(ctx context.Context, txns []*txn) (int, error) {
 		return nil
 	})
 	if err == nil {
-		f.sinceAnalyze += n
+		f.sinceAnalyze += written
 		if analyzed {
 			f.sinceAnalyze, f.rowsAtAnalyze, f.lastAnalyze = 0, rows, time.Now()
 		}
 	}
-	return n, err
+	return written, delivered, err
 }
 
 func loadConsumers(ctx context.Context, tx pgx.Tx) ([]consumerScope, error) {
-	rows, err := tx.Query(ctx, `SELECT id::text, sync_ids::text[], collection_ids, start_snapshot::text FROM sequin.consumers`)
+	rows, err := tx.Query(ctx, `SELECT id::text, kind, status = 'active', sync_ids::text[], collection_ids, start_snapshot::text
+		FROM sequin.consumers`)
 	if err != nil {
 		return nil, fmt.Errorf("loading consumers: %w", err)
 	}
@@ -153,7 +190,7 @@ func loadConsumers(ctx context.Context, tx pgx.Tx) ([]consumerScope, error) {
 	for rows.Next() {
 		var c consumerScope
 		var snap *string
-		if err := rows.Scan(&c.id, &c.syncIDs, &c.collectionIDs, &snap); err != nil {
+		if err := rows.Scan(&c.id, &c.kind, &c.active, &c.syncIDs, &c.collectionIDs, &snap); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("loading consumers: %w", err)
 		}

@@ -12,25 +12,31 @@ type pipeline struct {
 	mu      sync.Mutex
 	ready   []*txn
 	events  int
+	bytes   int // of the queued events' documents
 	writing bool
 	// wake tells the writer there is work; space tells a blocked receiver the writer took some.
 	wake  chan struct{}
 	space chan struct{}
-	// maxPending bounds the events waiting, so a slow database applies backpressure to the stream.
-	maxPending int
+	// maxPending and maxPendingBytes bound the events waiting and the size of their documents, so
+	// a slow database or endpoint applies backpressure to the stream.
+	maxPending, maxPendingBytes int
 }
 
+// defaultMaxPendingBytes bounds the documents of the events waiting to be written.
+const defaultMaxPendingBytes = 32 << 20
+
 func newPipeline(maxPending int) *pipeline {
-	return &pipeline{wake: make(chan struct{}, 1), space: make(chan struct{}, 1), maxPending: maxPending}
+	return &pipeline{wake: make(chan struct{}, 1), space: make(chan struct{}, 1), maxPending: maxPending, maxPendingBytes: defaultMaxPendingBytes}
 }
 
 // push queues a committed transaction, waiting while too many events are queued.
 func (p *pipeline) push(ctx context.Context, t *txn) error {
 	for {
 		p.mu.Lock()
-		if p.events < p.maxPending || len(p.ready) == 0 {
+		if (p.events < p.maxPending && p.bytes < p.maxPendingBytes) || len(p.ready) == 0 {
 			p.ready = append(p.ready, t)
 			p.events += len(t.events)
+			p.bytes += t.bodyBytes
 			p.mu.Unlock()
 			signal(p.wake)
 			return nil
@@ -50,9 +56,10 @@ func (p *pipeline) take(ctx context.Context, maxEvents int) ([]*txn, error) {
 	for {
 		p.mu.Lock()
 		if len(p.ready) > 0 {
-			n, events := 0, 0
+			n, events, bytes := 0, 0, 0
 			for n < len(p.ready) && (n == 0 || events+len(p.ready[n].events) <= maxEvents) {
 				events += len(p.ready[n].events)
+				bytes += p.ready[n].bodyBytes
 				n++
 			}
 			out := make([]*txn, n)
@@ -60,6 +67,7 @@ func (p *pipeline) take(ctx context.Context, maxEvents int) ([]*txn, error) {
 			clear(p.ready[:n])
 			p.ready = p.ready[n:]
 			p.events -= events
+			p.bytes -= bytes
 			p.writing = true
 			p.mu.Unlock()
 			return out, nil

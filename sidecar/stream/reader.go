@@ -53,6 +53,11 @@ type Reader struct {
 	// PublicationRefresh is how often the publication sequin_records is brought up to date with the
 	// syncs (default 30s; negative: only at start).
 	PublicationRefresh time.Duration
+	// Direct, when set, delivers to webhook and Kafka consumers straight from the stream while they
+	// have nothing waiting in the outbox (see Direct); DirectTimeout bounds one such delivery
+	// (default 5s).
+	Direct        Direct
+	DirectTimeout time.Duration
 
 	// chosen is the slot the default resolved to.
 	chosen    atomic.Pointer[string]
@@ -61,6 +66,9 @@ type Reader struct {
 	readyOnce sync.Once
 	confirmed atomic.Uint64
 	written   atomic.Int64
+	delivered atomic.Int64
+	// bodies says whether events need their documents: some consumer may be delivered to directly.
+	bodies atomic.Bool
 }
 
 func (r *Reader) init() {
@@ -77,8 +85,19 @@ func (r *Reader) Ready() <-chan struct{} {
 // sequin.consumer_messages.
 func (r *Reader) Confirmed() pglogrepl.LSN { return pglogrepl.LSN(r.confirmed.Load()) }
 
-// Written is the number of consumer messages written since the Reader started.
+// Written is the number of consumer messages written to the outbox since the Reader started.
 func (r *Reader) Written() int64 { return r.written.Load() }
+
+// Delivered is the number of consumer messages delivered straight from the stream since the Reader
+// started.
+func (r *Reader) Delivered() int64 { return r.delivered.Load() }
+
+func (r *Reader) directTimeout() time.Duration {
+	if r.DirectTimeout <= 0 {
+		return DefaultDirectTimeout
+	}
+	return r.DirectTimeout
+}
 
 func (r *Reader) slot() string {
 	if r.Slot != "" {
@@ -183,6 +202,8 @@ func (r *Reader) Run(ctx context.Context) error {
 	if err := validSlotName(r.slot()); err != nil {
 		return err
 	}
+	// Until the first batch says whether any consumer is pushed to, assume one is.
+	r.bodies.Store(r.Direct != nil)
 	for ctx.Err() == nil {
 		if !r.walLevelLogical(ctx) {
 			continue

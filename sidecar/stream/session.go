@@ -32,6 +32,15 @@ func (r *Reader) session(ctx context.Context) (streamed bool, err error) {
 	if err != nil {
 		return false, err
 	}
+	if r.Direct != nil {
+		// Whether the events need their documents; each batch keeps this up to date.
+		var pushing bool
+		if err := r.Pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM sequin.consumers
+			WHERE kind IN ('webhook', 'kafka') AND status = 'active')`).Scan(&pushing); err != nil {
+			return false, fmt.Errorf("reading the consumers: %w", err)
+		}
+		r.bodies.Store(pushing)
+	}
 	err = pglogrepl.StartReplication(ctx, conn, r.slot(), start, pglogrepl.StartReplicationOptions{
 		Mode: pglogrepl.LogicalReplication,
 		PluginArgs: []string{
@@ -60,13 +69,21 @@ func (r *Reader) session(ctx context.Context) (streamed bool, err error) {
 			cancel(err)
 		}
 	}()
-	defer func() {
-		cancel(nil)
-		wg.Wait()
-	}()
 	err = r.receive(sctx, conn, pipe, start)
 	if err == nil && ctx.Err() == nil && sctx.Err() != nil {
 		err = context.Cause(sctx)
+	}
+	cancel(nil)
+	wg.Wait()
+	if err == nil {
+		// Stopping: tell the server how far the stream is written, so that the next session (here or
+		// in another sidecar) does not decode again what this one already fanned out.
+		fctx, fcancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+		confirmed := r.Confirmed()
+		_ = pglogrepl.SendStandbyStatusUpdate(fctx, conn, pglogrepl.StandbyStatusUpdate{
+			WALWritePosition: confirmed, WALFlushPosition: confirmed, WALApplyPosition: confirmed,
+		})
+		fcancel()
 	}
 	return true, err
 }
@@ -74,6 +91,9 @@ func (r *Reader) session(ctx context.Context) (streamed bool, err error) {
 // receive reads the replication stream, answering keepalives and reporting confirmed positions.
 func (r *Reader) receive(ctx context.Context, conn *pgconn.PgConn, pipe *pipeline, start pglogrepl.LSN) error {
 	dec := newDecoder()
+	if r.Direct != nil {
+		dec.bodies = r.bodies.Load
+	}
 	var (
 		sent       pglogrepl.LSN // last position reported
 		lastStatus time.Time
@@ -153,7 +173,7 @@ func (r *Reader) receive(ctx context.Context, conn *pgconn.PgConn, pipe *pipelin
 
 // writeLoop writes batches from the pipeline until ctx ends or a write fails.
 func (r *Reader) writeLoop(ctx context.Context, pipe *pipeline) error {
-	f := &fanout{pool: r.Pool, slot: r.slot()}
+	f := &fanout{pool: r.Pool, slot: r.slot(), direct: r.Direct, directTimeout: r.directTimeout(), pushing: r.bodies.Store}
 	for {
 		batch, err := pipe.take(ctx, r.maxBatch())
 		if err != nil {
@@ -165,7 +185,7 @@ func (r *Reader) writeLoop(ctx context.Context, pipe *pipeline) error {
 		}
 		if events > 0 {
 			began := time.Now()
-			n, err := f.write(ctx, batch)
+			n, direct, err := f.write(ctx, batch)
 			if err != nil {
 				if ctx.Err() != nil {
 					return nil
@@ -173,8 +193,9 @@ func (r *Reader) writeLoop(ctx context.Context, pipe *pipeline) error {
 				return err
 			}
 			r.written.Add(int64(n))
+			r.delivered.Add(int64(direct))
 			r.logger().DebugContext(ctx, "fanned out events", "transactions", len(batch), "events", events,
-				"messages", n, "took", time.Since(began))
+				"messages", n, "delivered", direct, "took", time.Since(began))
 		}
 		r.advance(batch[len(batch)-1].endLSN)
 		pipe.done()
