@@ -19,6 +19,9 @@ type txn struct {
 	// bodyBytes is the size of the events' documents; noBodies says they were dropped (or never built).
 	bodyBytes int
 	noBodies  bool
+	// skipped says the transaction inserted events that were not decoded: there was no consumer
+	// when its first one arrived.
+	skipped bool
 }
 
 // addEvent appends an event, dropping the transaction's documents once they grow past
@@ -67,6 +70,9 @@ type decoder struct {
 	// bodies says whether to build the events' documents (nil: never); it is asked at each
 	// transaction's first event, so a transaction has documents for all its events or none.
 	bodies func() bool
+	// skip says whether events can be left undecoded, there being no consumer (nil: never); it is
+	// asked at each transaction's first event too.
+	skip func() bool
 }
 
 func newDecoder() *decoder {
@@ -99,6 +105,9 @@ func (d *decoder) handle(data []byte) (*txn, error) {
 		// far as consumers are concerned.
 		return nil, nil
 	case 'I':
+		if d.skipInsert(data) {
+			return nil, nil
+		}
 		if err := checkInsert(data, d.inStream); err != nil {
 			return nil, fmt.Errorf("decoding pgoutput insert: %w", err)
 		}
@@ -184,6 +193,40 @@ func (d *decoder) handle(data []byte) (*txn, error) {
 		return t, nil
 	}
 	return nil, nil
+}
+
+// skipInsert reports whether an Insert message is an event left undecoded: the first event of a
+// transaction decides, while no consumer exists, that none of its events are decoded (the fan-out
+// replays the transaction should a consumer turn out to want it). Other inserts are decoded as usual.
+func (d *decoder) skipInsert(data []byte) bool {
+	if d.skip == nil {
+		return false
+	}
+	off := 1
+	if d.inStream {
+		off += 4 // xid
+	}
+	if len(data) < off+4 {
+		return false
+	}
+	rel, ok := d.relations[binary.BigEndian.Uint32(data[off:])]
+	if !ok || !rel.events {
+		return false
+	}
+	var t *txn
+	switch {
+	case d.inStream:
+		t = d.streams[d.streamXid]
+	default:
+		t = d.cur
+	}
+	if t == nil {
+		return false // decoding reports the change outside a transaction
+	}
+	if !t.skipped && len(t.events) == 0 && d.skip() {
+		t.skipped = true
+	}
+	return t.skipped
 }
 
 // target is the transaction a change belongs to: the open one, or the streamed one, with the

@@ -201,3 +201,28 @@ func TestDirectFailuresGoToTheOutbox(t *testing.T) {
 	require.Equal(t, []int64{first[0], first[2], first[3], third[0], third[1]}, fd.seqs(hook))
 	require.Empty(t, outbox(hook))
 }
+
+// With no consumer, the reader leaves events undecoded; a consumer created while such a transaction
+// was still open wants its events, and gets them: the reader goes back and decodes it. Consumers
+// created after a commit get it from their start_at 'all' copy, as usual.
+func TestEventsSkippedWithoutConsumersAreNotLost(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	ctx := context.Background()
+	e.startReader(t)
+	before := e.insertEvents(t, e.syncA, "acme:widget", ids("before", 30)...)
+
+	tx, err := e.db.Pool.Begin(ctx)
+	require.NoError(t, err)
+	open, err := insertEventsTx(ctx, tx, e.syncA, "acme:widget", ids("open", 40)...)
+	require.NoError(t, err)
+	early := e.consumer(t, "early", "start_at => 'new'")
+	all := e.consumer(t, "all")
+	require.NoError(t, tx.Commit(ctx))
+	after := e.insertEvents(t, e.syncA, "acme:widget", ids("after", 20)...)
+
+	e.waitMessages(t, early, len(open)+len(after))
+	require.Equal(t, append(slices.Clone(open), after...), e.messageSeqs(t, early), "the open transaction's events were decoded again")
+	e.waitMessages(t, all, len(before)+len(open)+len(after))
+	require.Equal(t, append(append(slices.Clone(before), open...), after...), e.messageSeqs(t, all))
+}

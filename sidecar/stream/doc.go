@@ -47,6 +47,10 @@
 //   - When idle (nothing decoded and unwritten), the reader confirms the WAL end reported by the
 //     server's keepalives, so the slot does not hold WAL back while sequin.events is quiet.
 //
+// While no consumer exists, a transaction's events are not decoded at all, only noted. Should a
+// consumer created before the transaction committed turn up when it is fanned out, the session
+// restarts from the last confirmed commit and decodes it.
+//
 // Transactions are held in memory until their commit arrives (streamed ones too, so an aborted
 // subtransaction's events can be dropped): about a hundred bytes per event, plus the event's document
 // while some consumer may be delivered to directly (at most 8 MB of documents per transaction and

@@ -2,6 +2,7 @@ package stream
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -10,6 +11,11 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
+
+// errReplay says a batch holds a transaction whose events were not decoded (there was no consumer
+// then) and a consumer created meanwhile wants them: the session is restarted from the last
+// confirmed commit, decoding everything.
+var errReplay = errors.New("replaying from the last confirmed commit")
 
 // FanoutLock is the advisory lock key that serialises fan-out batches (shared) with the creation and
 // dropping of consumers (exclusive), see sql/060_consumers.sql.
@@ -48,8 +54,9 @@ type fanout struct {
 	direct        Direct
 	directTimeout time.Duration
 	// pushing is told whether any consumer could be delivered to directly (their events need
-	// documents then).
-	pushing func(bool)
+	// documents then); consumers is told how many consumers there are.
+	pushing   func(bool)
+	consumers func(int)
 
 	// The outbox's statistics are refreshed in the transaction of a batch once as many rows were
 	// written as the table held at the last refresh (and at least analyzeMinRows, at most every
@@ -102,6 +109,20 @@ func (f *fanout) write(ctx context.Context, txns []*txn) (written, delivered int
 		}
 		if f.pushing != nil {
 			f.pushing(f.direct != nil && slices.ContainsFunc(consumers, func(c consumerScope) bool { return pushed(c.kind) && c.active }))
+		}
+		if f.consumers != nil {
+			f.consumers(len(consumers))
+		}
+		for _, t := range txns {
+			if !t.skipped {
+				continue
+			}
+			full := fullXid(t.xid, next)
+			for ci := range consumers {
+				if c := &consumers[ci]; c.start == nil || !c.start.visible(full) {
+					return fmt.Errorf("transaction %d was read without its events, and consumer %s wants them: %w", t.xid, c.id, errReplay)
+				}
+			}
 		}
 		routed := make([][]*event, len(consumers))
 		for _, t := range txns {

@@ -69,6 +69,8 @@ type Reader struct {
 	delivered atomic.Int64
 	// bodies says whether events need their documents: some consumer may be delivered to directly.
 	bodies atomic.Bool
+	// idle says there is no consumer, so events need not be decoded.
+	idle atomic.Bool
 }
 
 func (r *Reader) init() {

@@ -32,15 +32,15 @@ func (r *Reader) session(ctx context.Context) (streamed bool, err error) {
 	if err != nil {
 		return false, err
 	}
-	if r.Direct != nil {
-		// Whether the events need their documents; each batch keeps this up to date.
-		var pushing bool
-		if err := r.Pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM sequin.consumers
-			WHERE kind IN ('webhook', 'kafka') AND status = 'active')`).Scan(&pushing); err != nil {
-			return false, fmt.Errorf("reading the consumers: %w", err)
-		}
-		r.bodies.Store(pushing)
+	// Whether there are consumers, and whether their events need documents; each batch keeps both
+	// up to date.
+	var some, pushing bool
+	if err := r.Pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM sequin.consumers),
+		EXISTS (SELECT 1 FROM sequin.consumers WHERE kind IN ('webhook', 'kafka') AND status = 'active')`).Scan(&some, &pushing); err != nil {
+		return false, fmt.Errorf("reading the consumers: %w", err)
 	}
+	r.idle.Store(!some)
+	r.bodies.Store(pushing && r.Direct != nil)
 	err = pglogrepl.StartReplication(ctx, conn, r.slot(), start, pglogrepl.StartReplicationOptions{
 		Mode: pglogrepl.LogicalReplication,
 		PluginArgs: []string{
@@ -94,6 +94,7 @@ func (r *Reader) receive(ctx context.Context, conn *pgconn.PgConn, pipe *pipelin
 	if r.Direct != nil {
 		dec.bodies = r.bodies.Load
 	}
+	dec.skip = r.idle.Load
 	var (
 		sent       pglogrepl.LSN // last position reported
 		lastStatus time.Time
@@ -173,22 +174,28 @@ func (r *Reader) receive(ctx context.Context, conn *pgconn.PgConn, pipe *pipelin
 
 // writeLoop writes batches from the pipeline until ctx ends or a write fails.
 func (r *Reader) writeLoop(ctx context.Context, pipe *pipeline) error {
-	f := &fanout{pool: r.Pool, slot: r.slot(), direct: r.Direct, directTimeout: r.directTimeout(), pushing: r.bodies.Store}
+	f := &fanout{pool: r.Pool, slot: r.slot(), direct: r.Direct, directTimeout: r.directTimeout(), pushing: r.bodies.Store,
+		consumers: func(n int) { r.idle.Store(n == 0) }}
 	for {
 		batch, err := pipe.take(ctx, r.maxBatch())
 		if err != nil {
 			return nil
 		}
-		events := 0
+		events, skipped := 0, false
 		for _, t := range batch {
 			events += len(t.events)
+			skipped = skipped || t.skipped
 		}
-		if events > 0 {
+		if events > 0 || skipped {
 			began := time.Now()
 			n, direct, err := f.write(ctx, batch)
 			if err != nil {
 				if ctx.Err() != nil {
 					return nil
+				}
+				if errors.Is(err, errReplay) {
+					// The session restarts from the last confirmed commit, decoding everything.
+					r.idle.Store(false)
 				}
 				return err
 			}
