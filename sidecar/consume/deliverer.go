@@ -186,6 +186,9 @@ func (d *deliverer) direct(ctx context.Context, msgs []stream.DirectMessage) []s
 		}()
 	}
 	wg.Wait()
+	if errors.Is(ctx.Err(), context.Canceled) {
+		return out // the sidecar is stopping: nothing here says how the endpoint is
+	}
 	if firstErr != nil {
 		d.logger.WarnContext(ctx, "delivery failed; will retry", "consumer", d.consumer.Name, "error", firstErr)
 		d.setHealth(context.WithoutCancel(ctx), customerIntervention, firstErr.Error())
@@ -225,7 +228,7 @@ func (d *deliverer) directLane(ctx context.Context, msgs []stream.DirectMessage,
 }
 
 // laneOf spreads the positions of msgs over at most n lanes by record, keeping their order: a
-// record's messages share a lane. Small deliveries stay in one lane.
+// record's messages share a lane. Empty lanes are left out.
 func laneOf(msgs []stream.DirectMessage, n int) [][]int {
 	if n <= 1 || len(msgs) <= 1 {
 		all := make([]int, len(msgs))

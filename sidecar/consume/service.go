@@ -174,6 +174,9 @@ func (s *Service) session(ctx context.Context, first *bool) error {
 // reconcile starts a deliverer for every webhook and Kafka consumer, restarts those whose config
 // changed and stops those of dropped consumers.
 func (s *Service) reconcile(ctx context.Context) {
+	// Deliver waits for the first reconcile, successful or not: without deliverers, the stream
+	// writes to the outbox.
+	defer s.startOnce.Do(func() { close(s.started) })
 	rows, err := s.store.consumers(ctx)
 	if err != nil {
 		if ctx.Err() == nil {
@@ -197,7 +200,6 @@ func (s *Service) reconcile(ctx context.Context) {
 			s.stop(id)
 		}
 	}
-	s.startOnce.Do(func() { close(s.started) })
 }
 
 func (s *Service) start(ctx context.Context, c consumerRow) {
