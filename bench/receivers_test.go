@@ -281,7 +281,9 @@ func (p *httpPuller) post(ctx context.Context, u string, body any) ([]byte, erro
 		return nil, err
 	}
 	defer resp.Body.Close()
-	out, err := io.ReadAll(resp.Body)
+	buf := bytes.NewBuffer(make([]byte, 0, max(resp.ContentLength, 0)+bytes.MinRead))
+	_, err = buf.ReadFrom(resp.Body)
+	out := buf.Bytes()
 	if err != nil {
 		return nil, err
 	}

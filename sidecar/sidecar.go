@@ -211,7 +211,7 @@ func (s *Sidecar) serveHTTP(ctx context.Context) error {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	api := &httpapi.Server{Pool: s.Pool, Logger: s.logger, Registry: reg, Version: Version, Credentials: s.Credentials}
 	api.Handle("POST /webhooks/{sync_id}", &webhook.Handler{Engine: s.Engine, Logger: s.logger})
-	pull := &consume.PullAPI{Pool: s.Pool, Logger: s.logger}
+	pull := &consume.PullAPI{Pool: s.Pool, Logger: s.logger, Direct: s.Consumers}
 	for _, route := range consume.PullRoutes {
 		api.Mount(route, pull)
 	}

@@ -168,34 +168,155 @@ func (d *delivery) check(t *testing.T, what string, want []int64) {
 	}
 }
 
-// puller drains an http_pull consumer through the HTTP API.
+// pullCall calls the pull API of an http_pull consumer and decodes its 200 answer.
+func pullCall(base, token, consumer, path string, body any) (map[string]any, error) {
+	raw, _ := json.Marshal(body)
+	req, err := http.NewRequest(http.MethodPost, base+"/v1/http-consumers/"+consumer+path, bytes.NewReader(raw))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("%s: %s: %v", path, resp.Status, out)
+	}
+	return out, nil
+}
+
+func pullPost(t *testing.T, base, token, consumer, path string, body any) map[string]any {
+	t.Helper()
+	out, err := pullCall(base, token, consumer, path, body)
+	require.NoError(t, err)
+	return out
+}
+
+// tryPull takes up to size messages of an http_pull consumer through the HTTP API, notes them in d
+// and returns their ack tokens.
+func tryPull(base, token, consumer string, size int, d *delivery) ([]string, error) {
+	out, err := pullCall(base, token, consumer, "/next", map[string]any{"batch_size": size})
+	if err != nil {
+		return nil, err
+	}
+	tokens := []string{}
+	for _, m := range out["data"].([]any) {
+		msg := m.(map[string]any)
+		d.add(msg["record"].(map[string]any))
+		tokens = append(tokens, msg["ack_token"].(string))
+	}
+	return tokens, nil
+}
+
+func pullOnce(t *testing.T, base, token, consumer string, size int, d *delivery) []string {
+	t.Helper()
+	tokens, err := tryPull(base, token, consumer, size, d)
+	require.NoError(t, err)
+	return tokens
+}
+
+// keepPulling pulls and acks until the test ends; the error it returns is the first failure.
+func keepPulling(t *testing.T, base, token, consumer string, d *delivery) func() error {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		for ctx.Err() == nil {
+			tokens, err := tryPull(base, token, consumer, 100, d)
+			if err == nil && len(tokens) > 0 {
+				_, err = pullCall(base, token, consumer, "/ack", map[string]any{"ack_tokens": tokens})
+			}
+			if err != nil {
+				done <- err
+				return
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		done <- nil
+	}()
+	stop := sync.OnceValue(func() error {
+		cancel()
+		return <-done
+	})
+	t.Cleanup(func() { _ = stop() })
+	return stop
+}
+
+// pullAll drains an http_pull consumer through the HTTP API.
 func pullAll(t *testing.T, base, token, consumer string, d *delivery, want int) {
 	t.Helper()
-	post := func(path string, body any) map[string]any {
-		raw, _ := json.Marshal(body)
-		req, _ := http.NewRequest(http.MethodPost, base+"/v1/http-consumers/"+consumer+path, bytes.NewReader(raw))
-		req.Header.Set("Authorization", "Bearer "+token)
-		resp, err := http.DefaultClient.Do(req)
-		require.NoError(t, err)
-		defer resp.Body.Close()
-		var out map[string]any
-		require.NoError(t, json.NewDecoder(resp.Body).Decode(&out))
-		require.Equal(t, http.StatusOK, resp.StatusCode, "%v", out)
-		return out
-	}
 	require.Eventually(t, func() bool {
-		out := post("/next", map[string]any{"batch_size": 100})
-		var tokens []string
-		for _, m := range out["data"].([]any) {
-			msg := m.(map[string]any)
-			d.add(msg["record"].(map[string]any))
-			tokens = append(tokens, msg["ack_token"].(string))
-		}
-		if len(tokens) > 0 {
-			post("/ack", map[string]any{"ack_tokens": tokens})
+		if tokens := pullOnce(t, base, token, consumer, 100, d); len(tokens) > 0 {
+			pullPost(t, base, token, consumer, "/ack", map[string]any{"ack_tokens": tokens})
 		}
 		return d.count() >= want
 	}, 30*time.Second, 10*time.Millisecond, "pulled every event")
+}
+
+// An HTTP puller of the sidecar gets the stream's events straight from it, without the outbox.
+// Messages it leaves unacknowledged go to the outbox when their batch closes, still out under their
+// ack tokens, and the consumer is served from the outbox until it is drained.
+func TestPullersGetEventsStraightFromTheStream(t *testing.T) {
+	t.Parallel()
+	b := setupStream(t, emulator.Config{Seed: 120, RandSeed: 17})
+	sc := b.startSidecar(t)
+	ctx := context.Background()
+	base := "http://" + sc.Addr
+	var pullID, token string
+	require.NoError(t, b.db.Pool.QueryRow(ctx, `SELECT sequin.create_consumer('pull', 'http_pull', ack_wait_ms => 60000)::text`).Scan(&pullID))
+	require.NoError(t, b.db.Pool.QueryRow(ctx, `SELECT sequin.create_api_token('puller')`).Scan(&token))
+	pull := newDelivery()
+	require.Empty(t, pullOnce(t, base, token, pullID, 10, pull), "a puller calls before there is anything")
+
+	b.createSync(t, "stripe:customer")
+	// The first hand-out is kept and not acked.
+	var held []string
+	require.Eventually(t, func() bool {
+		held = pullOnce(t, base, token, pullID, 25, pull)
+		return len(held) > 0
+	}, 30*time.Second, 5*time.Millisecond)
+	b.waitLive(t, 60*time.Second)
+	want := b.eventSeqs(t)
+	require.Len(t, want, 120)
+	require.Eventually(t, func() bool {
+		if tokens := pullOnce(t, base, token, pullID, 50, pull); len(tokens) > 0 {
+			pullPost(t, base, token, pullID, "/ack", map[string]any{"ack_tokens": tokens})
+		}
+		return pull.count() >= len(want)
+	}, 30*time.Second, 5*time.Millisecond, "every event but the held ones arrives (%d of %d)", pull.count(), len(want))
+	pull.check(t, "http_pull", want)
+
+	// Once their batch closed, the held messages are in the outbox, out under the tokens they were
+	// handed out with.
+	var out, leased int
+	require.Eventually(t, func() bool {
+		require.NoError(t, b.db.Pool.QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE ack_token IS NOT NULL
+			AND not_visible_until > now() + interval '50 seconds' AND deliver_count = 1 AND state = 'pending')
+			FROM sequin.consumer_messages WHERE consumer_id = $1`, pullID).Scan(&out, &leased))
+		return out > 0
+	}, 10*time.Second, 20*time.Millisecond, "the held messages' batch closes")
+	require.Equal(t, len(held), out, "only the held messages were left in the outbox")
+	require.Equal(t, len(held), leased)
+	acked := pullPost(t, base, token, pullID, "/ack", map[string]any{"ack_tokens": held})
+	require.Equal(t, float64(len(held)), acked["acked"], "their tokens still count")
+
+	// Drained: while a puller keeps calling, later changes go straight from the stream again.
+	before := sc.Stream.Delivered()
+	stop := keepPulling(t, base, token, pullID, pull)
+	b.changeUpstream(t, 1)
+	want = b.eventSeqs(t)
+	require.Eventually(t, func() bool { return pull.count() >= len(want) }, 30*time.Second, 10*time.Millisecond)
+	require.NoError(t, stop())
+	pull.check(t, "http_pull", want)
+	require.Positive(t, sc.Stream.Delivered()-before)
+	var left int
+	require.NoError(t, b.db.Pool.QueryRow(ctx, `SELECT count(*) FROM sequin.consumer_messages`).Scan(&left))
+	require.Zero(t, left)
 }
 
 // Every consumer kind gets every event of a real sync (backfill and later changes), each record's

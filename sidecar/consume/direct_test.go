@@ -3,13 +3,17 @@ package consume_test
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/stretchr/testify/require"
 
+	"github.com/sequinsync/sequin/sidecar/consume"
+	"github.com/sequinsync/sequin/sidecar/httpapi"
 	"github.com/sequinsync/sequin/sidecar/stream"
 )
 
@@ -89,4 +93,134 @@ func TestDirectDelivery(t *testing.T) {
 	}
 	h, _ = e.health(t, c)
 	require.Equal(t, "healthy", h)
+}
+
+// pullServer serves the pull API of s's process.
+func pullServer(t *testing.T, e *env, s *consume.Service) *pullClient {
+	t.Helper()
+	api := &httpapi.Server{Pool: e.db.Pool, Logger: quietLogger(), Registry: prometheus.NewRegistry(), Version: "test"}
+	pull := &consume.PullAPI{Pool: e.db.Pool, Logger: quietLogger(), Direct: s}
+	for _, p := range consume.PullRoutes {
+		api.Mount(p, pull)
+	}
+	srv := httptest.NewServer(api.Handler())
+	t.Cleanup(srv.Close)
+	var token string
+	require.NoError(t, e.db.Pool.QueryRow(t.Context(), `SELECT sequin.create_api_token('puller')`).Scan(&token))
+	return &pullClient{url: srv.URL, token: token}
+}
+
+// pulledDoc is one message of a next answer.
+type pulledDoc struct {
+	token string
+	seq   int64
+	id    string
+}
+
+func (c *pullClient) next(t *testing.T, consumer string, size int) []pulledDoc {
+	t.Helper()
+	status, body := c.post(t, "/v1/http-consumers/"+consumer+"/next", map[string]any{"batch_size": size})
+	require.Equal(t, http.StatusOK, status, body)
+	var out []pulledDoc
+	for _, m := range body["data"].([]any) {
+		msg := m.(map[string]any)
+		rec := msg["record"].(map[string]any)
+		out = append(out, pulledDoc{token: msg["ack_token"].(string), seq: int64(rec["seq"].(float64)), id: rec["upstream_id"].(string)})
+	}
+	return out
+}
+
+func (c *pullClient) settle(t *testing.T, consumer, action string, docs ...pulledDoc) int {
+	t.Helper()
+	tokens := []string{}
+	for _, d := range docs {
+		tokens = append(tokens, d.token)
+	}
+	status, body := c.post(t, "/v1/http-consumers/"+consumer+"/"+action, map[string]any{"ack_tokens": tokens})
+	require.Equal(t, http.StatusOK, status, body)
+	return int(body[action+"ed"].(float64))
+}
+
+// A batch the stream offers an HTTP pull consumer whose pullers call this process is handed out
+// from memory, a record's messages one at a time, with acks and nacks settled in memory. What is
+// left when the batch closes is reported with its hand-out: out under its token, given back, or
+// dead-lettered once its deliveries are used up. Acks of such messages wait until the outbox has
+// them.
+func TestDirectPull(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	id := e.consumer(t, "pull", "http_pull", "ack_wait_ms => 100", "max_deliver => 2", "start_at => 'new'")
+	// Long enough that a slow test machine does not close a batch between two calls.
+	s := e.startService(t, func(s *consume.Service) { s.PullIdle = time.Second })
+	c := pullServer(t, e, s)
+	ctx := context.Background()
+	msgs := directMessages(3, 2) // seqs 1-3: r000-r002 v1; seqs 4-6: their v2
+	// Just started, the service offers batches before it knows where the pullers are; none came.
+	require.Equal(t, make([]stream.DirectResult, len(msgs)), s.Deliver(ctx, id, msgs))
+	time.Sleep(time.Second)
+	require.Nil(t, s.Deliver(ctx, id, msgs), "no puller here: nothing offered")
+	require.Empty(t, c.next(t, id, 10))
+
+	results := make(chan []stream.DirectResult, 1)
+	go func() { results <- s.Deliver(ctx, id, msgs) }()
+	var first []pulledDoc
+	require.Eventually(t, func() bool {
+		first = c.next(t, id, 10)
+		return len(first) > 0
+	}, 5*time.Second, 5*time.Millisecond, "the batch is offered")
+	require.Equal(t, []int64{1, 2, 3}, []int64{first[0].seq, first[1].seq, first[2].seq}, "v1 of each record; their v2 wait")
+	require.Len(t, first, 3)
+	require.Equal(t, 2, c.settle(t, id, "ack", first[0], first[1]))
+	require.Equal(t, 1, c.settle(t, id, "nack", first[2]))
+	require.Equal(t, 0, c.settle(t, id, "ack", first[0]), "acked already")
+
+	second := c.next(t, id, 10)
+	require.Len(t, second, 3, "r000 v2, r001 v2, r002 v1 again")
+	require.Equal(t, []int64{3, 4, 5}, []int64{second[0].seq, second[1].seq, second[2].seq})
+	require.Equal(t, 1, c.settle(t, id, "ack", second[1]))
+	require.Equal(t, 0, c.settle(t, id, "ack", first[2]), "a token of an earlier hand-out")
+
+	// Nobody settles the rest: the batch closes once its pullers are idle, after the 100ms leases ran out.
+	var res []stream.DirectResult
+	select {
+	case res = <-results:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the batch did not close")
+	}
+	require.Len(t, res, 6)
+	for _, i := range []int{0, 1, 3} {
+		require.True(t, res[i].Delivered, "seq %d acked", i+1)
+	}
+	require.True(t, res[2].Sent && res[2].Dead, "r002 v1: two deliveries, the last not acked: %+v", res[2])
+	require.Equal(t, 2, res[2].Deliveries)
+	require.Contains(t, res[2].Err, "2 deliveries without an ack")
+	require.True(t, res[4].Sent && !res[4].Dead, "r001 v2 is still out: %+v", res[4])
+	require.Equal(t, 1, res[4].Deliveries)
+	require.Equal(t, second[2].token, "5."+res[4].Token, "with its token, so that its ack still counts")
+	require.Zero(t, res[4].RetryIn, "its lease is over")
+	require.Equal(t, stream.DirectResult{}, res[5], "r002 v2 was never handed out")
+
+	// An ack of a closed batch's message waits for the batch's outbox rows, then goes to the outbox.
+	acked := make(chan int, 1)
+	go func() { acked <- c.settle(t, id, "ack", second[2]) }()
+	select {
+	case n := <-acked:
+		t.Fatalf("the ack was answered (%d) before the outbox had the batch", n)
+	case <-time.After(150 * time.Millisecond):
+	}
+	_, err := e.db.Pool.Exec(ctx, `INSERT INTO sequin.consumer_messages (consumer_id, seq, record_key, sync_id, deliver_count, ack_token)
+		VALUES ($1, 5, 'acme:widget:r001', $2, 1, $3)`, id, e.sync, res[4].Token)
+	require.NoError(t, err)
+	s.Settled()
+	select {
+	case n := <-acked:
+		require.Equal(t, 1, n)
+	case <-time.After(5 * time.Second):
+		t.Fatal("the ack still waits after the batch settled")
+	}
+	require.Zero(t, e.outbox(t, id))
+
+	// The puller gone for a second: nothing is offered any more.
+	time.Sleep(1100 * time.Millisecond)
+	require.Nil(t, s.Deliver(ctx, id, directMessages(1, 1)))
 }

@@ -19,4 +19,10 @@
 // it hands them to Service.Deliver (stream.Direct), which sends them with the consumer's deliverer
 // (its sink, batch size and health), up to max_in_flight webhook requests at once with each record in
 // one lane, and reports what the endpoint did not take; the reader puts those in the outbox.
+//
+// HTTP pull consumers get the same treatment while their pullers call this process (PullAPI.Direct):
+// the stream's batch is offered to them in memory, next hands it out and ack settles it, and when the
+// batch closes (all acked, or the pullers idle) only what is left goes to the outbox, with its
+// hand-out: its ack token, what is left of its lease, its deliveries, or dead-lettered. An ack of
+// such a message waits until its outbox row is committed (Service.Settled).
 package consume

@@ -9,7 +9,9 @@ import (
 	"log/slog"
 	"net/http"
 	"reflect"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -39,6 +41,18 @@ type PullAPI struct {
 	Pool *pgxpool.Pool
 	// Logger receives unexpected failures (default slog.Default()).
 	Logger *slog.Logger
+	// Direct, when set, is the Service the stream reader delivers through: while pullers call this
+	// API, the stream offers it their consumer's messages, and next, ack and nack serve those from
+	// memory (see Service.Deliver); what they do not take goes to the outbox as before.
+	Direct *Service
+}
+
+// pullConsumerRef is the consumer a request names.
+type pullConsumerRef struct {
+	id         string
+	paused     bool
+	ackWait    time.Duration
+	maxDeliver int
 }
 
 type nextRequest struct {
@@ -59,11 +73,12 @@ type pulledMessage struct {
 func (p *PullAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	action := r.URL.Path[strings.LastIndexByte(r.URL.Path, '/')+1:]
 	ctx := r.Context()
-	id, err := p.consumer(ctx, r.PathValue("id"))
+	c, err := p.consumer(ctx, r.PathValue("id"))
 	if err != nil {
 		p.fail(w, r, err)
 		return
 	}
+	id := c.id
 	switch action {
 	case "next":
 		var req nextRequest
@@ -75,14 +90,16 @@ func (p *PullAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if req.BatchSize != nil {
 			size = *req.BatchSize
 		}
-		msgs, err := p.next(ctx, id, size)
+		msgs, err := p.next(ctx, c, size)
 		if err != nil {
 			p.fail(w, r, err)
 			return
 		}
+		body := nextBody(msgs)
 		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 		w.WriteHeader(http.StatusOK)
-		_, _ = w.Write(nextBody(msgs))
+		_, _ = w.Write(body)
 	case "ack", "nack":
 		var req tokensRequest
 		if err := decode(w, r, &req); err != nil {
@@ -94,8 +111,8 @@ func (p *PullAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				Message: `field "ack_tokens" is required`, Hint: "the ack_token values /next returned"})
 			return
 		}
-		var n int
-		if err := p.Pool.QueryRow(ctx, `SELECT sequin.`+action+`($1, $2)`, id, req.AckTokens).Scan(&n); err != nil {
+		n, err := p.settle(ctx, id, req.AckTokens, action == "nack")
+		if err != nil {
 			p.fail(w, r, err)
 			return
 		}
@@ -118,33 +135,44 @@ func nextBody(msgs []pulledMessage) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = append(b, `{"ack_token":`...)
-		token, _ := json.Marshal(m.AckToken)
-		b = append(b, token...)
-		b = append(b, `,"record":`...)
+		// Ack tokens are digits, a dot and a uuid: nothing to escape.
+		b = append(b, `{"ack_token":"`...)
+		b = append(b, m.AckToken...)
+		b = append(b, `","record":`...)
 		b = append(b, m.Record...)
 		b = append(b, '}')
 	}
 	return append(b, "]}\n"...)
 }
 
-// consumer resolves {id} (an id or a name) to the id of an http_pull consumer.
-func (p *PullAPI) consumer(ctx context.Context, ref string) (string, error) {
-	var id, kind string
-	err := p.Pool.QueryRow(ctx, `SELECT id::text, kind FROM sequin.consumers WHERE id::text = $1 OR name = $1
-		ORDER BY id::text = $1 DESC LIMIT 1`, ref).Scan(&id, &kind)
+// consumer resolves {id} (an id or a name) to an http_pull consumer.
+func (p *PullAPI) consumer(ctx context.Context, ref string) (pullConsumerRef, error) {
+	var c pullConsumerRef
+	var kind string
+	var ackWaitMS int64
+	err := p.Pool.QueryRow(ctx, `SELECT id::text, kind, status = 'paused', ack_wait_ms, max_deliver FROM sequin.consumers
+		WHERE id::text = $1 OR name = $1 ORDER BY id::text = $1 DESC LIMIT 1`, ref).Scan(&c.id, &kind, &c.paused, &ackWaitMS, &c.maxDeliver)
 	if errors.Is(err, pgx.ErrNoRows) || (err == nil && kind != "http_pull") {
-		return "", &httpapi.Error{Status: http.StatusNotFound, Code: httpapi.CodeNotFound, Message: fmt.Sprintf("no HTTP consumer %s", ref),
+		return c, &httpapi.Error{Status: http.StatusNotFound, Code: httpapi.CodeNotFound, Message: fmt.Sprintf("no HTTP consumer %s", ref),
 			Hint: "GET /v1/http-consumers lists them"}
 	}
 	if err != nil {
-		return "", fmt.Errorf("looking up consumer %s: %w", ref, err)
+		return c, fmt.Errorf("looking up consumer %s: %w", ref, err)
 	}
-	return id, nil
+	c.ackWait = time.Duration(ackWaitMS) * time.Millisecond
+	return c, nil
 }
 
-func (p *PullAPI) next(ctx context.Context, id string, size int) ([]pulledMessage, error) {
-	rows, err := p.Pool.Query(ctx, `SELECT ack_token, message::text FROM sequin._next($1, $2)`, id, size)
+// next hands out up to size messages: those the stream offers this process for the consumer, or
+// else those in its outbox.
+func (p *PullAPI) next(ctx context.Context, c pullConsumerRef, size int) ([]pulledMessage, error) {
+	if p.Direct != nil && !c.paused && size >= 1 && size <= maxBatchSize {
+		p.Direct.pulls.seen(c.id, c.ackWait, c.maxDeliver)
+		if msgs, ok := p.Direct.pulls.take(c.id, size); ok {
+			return msgs, nil
+		}
+	}
+	rows, err := p.Pool.Query(ctx, `SELECT ack_token, message::text FROM sequin._next($1, $2)`, c.id, size)
 	if err != nil {
 		return nil, err
 	}
@@ -162,6 +190,73 @@ func (p *PullAPI) next(ctx context.Context, id string, size int) ([]pulledMessag
 		msgs = []pulledMessage{}
 	}
 	return msgs, nil
+}
+
+// maxBatchSize is the largest batch_size sequin.next takes.
+const maxBatchSize = 10000
+
+// settle acks (or nacks) tokens: those of messages handed out from memory there, the others (and
+// any malformed one, which sequin.ack refuses with the words of the SQL API) in the outbox, once
+// the outbox rows of a batch closed meanwhile are committed.
+func (p *PullAPI) settle(ctx context.Context, id string, tokens []string, nack bool) (int, error) {
+	n := 0
+	rest := tokens
+	if p.Direct != nil && wellFormedTokens(tokens) {
+		var wait <-chan struct{}
+		n, rest, wait = p.Direct.pulls.settle(id, tokens, nack)
+		if wait != nil {
+			t := time.NewTimer(pullSettleWait)
+			select {
+			case <-wait:
+			case <-t.C:
+			case <-ctx.Done():
+				t.Stop()
+				return 0, ctx.Err()
+			}
+			t.Stop()
+		}
+		if len(rest) == 0 {
+			return n, nil
+		}
+	}
+	fn := "ack"
+	if nack {
+		fn = "nack"
+	}
+	var m int
+	if err := p.Pool.QueryRow(ctx, `SELECT sequin.`+fn+`($1, $2)`, id, rest).Scan(&m); err != nil {
+		return 0, err
+	}
+	return n + m, nil
+}
+
+// wellFormedTokens reports whether every token has the shape of an ack token, "<seq>.<uuid>" in
+// lower case (sequin._split_ack_tokens refuses anything else).
+func wellFormedTokens(tokens []string) bool {
+	for _, t := range tokens {
+		dot := strings.IndexByte(t, '.')
+		if dot < 1 || dot > 19 || len(t)-dot-1 != 36 {
+			return false
+		}
+		for i := 0; i < dot; i++ {
+			if t[i] < '0' || t[i] > '9' {
+				return false
+			}
+		}
+		for i, ch := range t[dot+1:] {
+			switch i {
+			case 8, 13, 18, 23:
+				if ch != '-' {
+					return false
+				}
+			default:
+				if !('0' <= ch && ch <= '9' || 'a' <= ch && ch <= 'f') {
+					return false
+				}
+			}
+		}
+	}
+	return true
 }
 
 // fail answers in the management API's error shape: API errors as they are, the SQL functions'

@@ -40,6 +40,9 @@ type Service struct {
 	PollInterval time.Duration
 	// KafkaOptions are added to every Kafka client's options (e.g. a logger, or test timeouts).
 	KafkaOptions []kgo.Opt
+	// PullIdle is how long a batch offered to the HTTP pullers of this process stays open while
+	// they take and settle none of it (default 200ms; see PullAPI.Direct).
+	PullIdle time.Duration
 	// Listening, when set, is closed once the Service listens for notifications and has started the
 	// deliverers of the existing consumers.
 	Listening chan struct{}
@@ -53,6 +56,8 @@ type Service struct {
 	// started is closed once the deliverers of the existing consumers were started.
 	initOnce, startOnce sync.Once
 	started             chan struct{}
+	// pulls holds the batches offered to HTTP pullers of this process (see PullAPI.Direct).
+	pulls pullHub
 }
 
 // worker is a running deliverer.
@@ -64,12 +69,19 @@ type worker struct {
 	wake, kick chan struct{}
 }
 
-func (s *Service) init() { s.initOnce.Do(func() { s.started = make(chan struct{}) }) }
+func (s *Service) init() {
+	s.initOnce.Do(func() {
+		s.started = make(chan struct{})
+		s.pulls.idle, s.pulls.started = s.PullIdle, time.Now()
+	})
+}
 
-// Deliver delivers messages straight from the stream to a webhook or Kafka consumer this Service
-// runs a deliverer for (stream.Direct): in the consumer's batch size, in order, each counted as its
+// Deliver delivers messages straight from the stream (stream.Direct) to a webhook or Kafka consumer
+// this Service runs a deliverer for: in the consumer's batch size, in order, each counted as its
 // first delivery; the consumer's health says how it went. It waits for the Service to start its
-// deliverers, and returns nil when it has none for the consumer (or ctx ends first).
+// deliverers. An HTTP pull consumer whose pullers called this process's PullAPI within the last
+// second (or any, in the Service's first second) gets the messages offered to them until they are
+// acked, or the pullers leave them alone for PullIdle. It returns nil when this process does not deliver to the consumer (or ctx ends first).
 func (s *Service) Deliver(ctx context.Context, consumerID string, msgs []stream.DirectMessage) []stream.DirectResult {
 	s.init()
 	select {
@@ -81,10 +93,14 @@ func (s *Service) Deliver(ctx context.Context, consumerID string, msgs []stream.
 	w := s.workers[consumerID]
 	s.mu.RUnlock()
 	if w == nil || w.d == nil {
-		return nil
+		return s.pulls.deliver(ctx, consumerID, msgs)
 	}
 	return w.d.direct(ctx, msgs)
 }
+
+// Settled is told after each stream batch's transaction (stream.DirectSettler): acks of messages a
+// closed pull batch left in the outbox wait for it.
+func (s *Service) Settled() { s.pulls.settled() }
 
 func (s *Service) logger() *slog.Logger {
 	if s.Logger == nil {
@@ -172,7 +188,8 @@ func (s *Service) session(ctx context.Context, first *bool) error {
 }
 
 // reconcile starts a deliverer for every webhook and Kafka consumer, restarts those whose config
-// changed and stops those of dropped consumers.
+// changed and stops those of dropped consumers, and tells the pull hub which HTTP pull consumers
+// exist.
 func (s *Service) reconcile(ctx context.Context) {
 	// Deliver waits for the first reconcile, successful or not: without deliverers, the stream
 	// writes to the outbox.
@@ -185,7 +202,12 @@ func (s *Service) reconcile(ctx context.Context) {
 		return
 	}
 	seen := map[string]bool{}
+	pulled := map[string]consumerRow{}
 	for _, c := range rows {
+		if c.Kind == "http_pull" {
+			pulled[c.ID] = c
+			continue
+		}
 		seen[c.ID] = true
 		if w, ok := s.workers[c.ID]; ok {
 			if bytes.Equal(w.config, c.Config) {
@@ -200,6 +222,7 @@ func (s *Service) reconcile(ctx context.Context) {
 			s.stop(id)
 		}
 	}
+	s.pulls.reconcile(pulled)
 }
 
 func (s *Service) start(ctx context.Context, c consumerRow) {

@@ -21,18 +21,20 @@ type consumerRow struct {
 	ID, Name, Kind string
 	Config         json.RawMessage
 	MaxDeliver     int
+	AckWaitMS      int64
 }
 
-// consumers lists the consumers the sidecar delivers to (webhook and kafka).
+// consumers lists the consumers the sidecar delivers to (webhook and kafka) or may hand out
+// straight from the stream (http_pull).
 func (s *store) consumers(ctx context.Context) ([]consumerRow, error) {
-	rows, err := s.pool.Query(ctx, `SELECT id::text, name, kind, config, max_deliver FROM sequin.consumers
-		WHERE kind IN ('webhook', 'kafka') ORDER BY inserted_at, id`)
+	rows, err := s.pool.Query(ctx, `SELECT id::text, name, kind, config, max_deliver, ack_wait_ms FROM sequin.consumers
+		WHERE kind IN ('webhook', 'kafka', 'http_pull') ORDER BY inserted_at, id`)
 	if err != nil {
 		return nil, fmt.Errorf("listing consumers: %w", err)
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (consumerRow, error) {
 		var c consumerRow
-		return c, r.Scan(&c.ID, &c.Name, &c.Kind, &c.Config, &c.MaxDeliver)
+		return c, r.Scan(&c.ID, &c.Name, &c.Kind, &c.Config, &c.MaxDeliver, &c.AckWaitMS)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("listing consumers: %w", err)

@@ -14,16 +14,23 @@ import (
 // outbox and the consumer's deliverer takes over with the consumer's own timeout.
 const DefaultDirectTimeout = 5 * time.Second
 
-// Direct delivers events straight from the stream to the consumers the sidecar pushes to (webhook
-// and Kafka). The reader uses it for a consumer with nothing waiting in the outbox: its messages are
-// sent while the batch's transaction is open, and only those the endpoint did not take are written
-// to the outbox, so a healthy endpoint costs Postgres nothing per message. The slot's position moves
-// past a batch only after that transaction commits: a crash in between sends the batch again (at
-// least once, never lost).
+// Direct delivers events straight from the stream to consumers: webhook and Kafka consumers the
+// sidecar pushes to, and HTTP pull consumers whose pullers call it. The reader uses it for a
+// consumer with nothing waiting in the outbox: its messages are delivered while the batch's
+// transaction is open, and only those the consumer did not take are written to the outbox, so a
+// healthy consumer costs Postgres nothing per message. The slot's position moves past a batch only
+// after that transaction commits: a crash in between delivers the batch again (at least once, never
+// lost).
 type Direct interface {
-	// Deliver sends msgs to the consumer's endpoint, in order, and returns one result per message,
-	// or nil when this process does not deliver to the consumer (then all of them go to the outbox).
+	// Deliver delivers msgs to the consumer, in order, and returns one result per message, or nil
+	// when this process does not deliver to the consumer (then all of them go to the outbox).
 	Deliver(ctx context.Context, consumerID string, msgs []DirectMessage) []DirectResult
+}
+
+// DirectSettler is implemented by a Direct that needs to know when the outbox rows of what it did
+// not deliver are committed: Settled is called after every batch's transaction, committed or not.
+type DirectSettler interface {
+	Settled()
 }
 
 // DirectMessage is an event on its way straight from the stream to a consumer.
@@ -42,11 +49,18 @@ type DirectMessage struct {
 type DirectResult struct {
 	// Delivered says the endpoint has the message.
 	Delivered bool
-	// Sent says the endpoint was tried with a message it did not take: that counts as one of the
-	// message's deliveries, Err says what went wrong and RetryIn when to try again.
-	Sent    bool
-	Err     string
-	RetryIn time.Duration
+	// Sent says the consumer was given a message it did not take (or has not acknowledged yet):
+	// Deliveries says how many times (one when zero), Err what went wrong and RetryIn when it is
+	// handed out again.
+	Sent       bool
+	Deliveries int
+	Err        string
+	RetryIn    time.Duration
+	// Token, when set, is the ack token (a uuid) the message is out with, for RetryIn: the message
+	// goes to the outbox leased under it, so that its ack still counts.
+	Token string
+	// Dead says the message has used up its deliveries: it goes to the outbox dead-lettered.
+	Dead bool
 }
 
 // spill is a message that goes to the outbox; tried, when set, is the failed direct delivery it
@@ -57,8 +71,8 @@ type spill struct {
 	tried    *DirectResult
 }
 
-// pushed reports whether a consumer is delivered to by the sidecar rather than pulled.
-func pushed(kind string) bool { return kind == "webhook" || kind == "kafka" }
+// directKind reports whether consumers of a kind can be delivered to straight from the stream.
+func directKind(kind string) bool { return kind == "webhook" || kind == "kafka" || kind == "http_pull" }
 
 // backloggedSQL returns which of the consumers have messages waiting in the outbox.
 const backloggedSQL = `SELECT coalesce(array_agg(c::text), '{}') FROM unnest($1::uuid[]) c
@@ -72,7 +86,7 @@ func (f *fanout) deliverDirect(ctx context.Context, tx pgx.Tx, consumers []consu
 	var candidates []string
 	for ci := range consumers {
 		out[ci] = all(consumers[ci].id, routed[ci])
-		if f.direct != nil && pushed(consumers[ci].kind) && consumers[ci].active && len(routed[ci]) > 0 && haveBodies(routed[ci]) {
+		if f.direct != nil && directKind(consumers[ci].kind) && consumers[ci].active && len(routed[ci]) > 0 && haveBodies(routed[ci]) {
 			candidates = append(candidates, consumers[ci].id)
 		}
 	}

@@ -15,7 +15,7 @@ import (
 	"github.com/sequinsync/sequin/sidecar/stream"
 )
 
-// fakeDirect stands in for the sidecar's webhook and Kafka deliverers: it takes what it is given,
+// fakeDirect stands in for the sidecar's deliverers and pull API: it takes what it is given,
 // except the messages refuse says to refuse (sent, and failed) and the consumers it does not serve.
 type fakeDirect struct {
 	mu      sync.Mutex
@@ -81,7 +81,8 @@ func TestDirectDocumentsMatchTheOutboxs(t *testing.T) {
 	ctx := context.Background()
 	hook := e.pushed(t, "hook")
 	pull := e.consumer(t, "pull", "start_at => 'new'")
-	fd := &fakeDirect{}
+	// The pull consumer's pullers are elsewhere: it gets its messages in the outbox.
+	fd := &fakeDirect{serving: func(c string) bool { return c == hook }}
 	r := e.startReader(t, func(r *stream.Reader) { r.Direct = fd })
 
 	var seqs []int64

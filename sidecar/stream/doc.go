@@ -9,10 +9,11 @@
 // through it. A row names its event by seq (with the record key and sync the order and filters need);
 // the document is built from sequin.events when it is handed out, so the outbox stays small.
 //
-// Webhook and Kafka consumers skip the outbox while they have nothing waiting in it: within the
-// batch's transaction the reader hands their messages to Direct (the sidecar's deliverers), built
-// from the decoded rows, and writes to the outbox only the messages the endpoint did not take (with
-// that attempt counted) and the later messages of their records. Anything in a consumer's outbox
+// Webhook and Kafka consumers, and HTTP pull consumers whose pullers call the sidecar, skip the
+// outbox while they have nothing waiting in it: within the batch's transaction the reader hands their
+// messages to Direct (the sidecar's deliverers and pull API), built from the decoded rows, and writes
+// to the outbox only the messages the consumer did not take (with those deliveries counted, and a
+// pulled message's ack token) and the later messages of their records. Anything in a consumer's outbox
 // keeps the consumer on the outbox until it is drained, so a record's events never overtake each
 // other. A healthy endpoint thus costs Postgres nothing per message, and a failing one costs what
 // the outbox costs.

@@ -108,7 +108,7 @@ func (f *fanout) write(ctx context.Context, txns []*txn) (written, delivered int
 			return err
 		}
 		if f.pushing != nil {
-			f.pushing(f.direct != nil && slices.ContainsFunc(consumers, func(c consumerScope) bool { return pushed(c.kind) && c.active }))
+			f.pushing(f.direct != nil && slices.ContainsFunc(consumers, func(c consumerScope) bool { return directKind(c.kind) && c.active }))
 		}
 		if f.consumers != nil {
 			f.consumers(len(consumers))
@@ -144,34 +144,35 @@ func (f *fanout) write(ctx context.Context, txns []*txn) (written, delivered int
 			return err
 		}
 		delivered = n
-		var (
-			ids, keys, syncs, triedIDs, triedKeys, triedSyncs, triedErrs []string
-			seqs, triedSeqs, triedRetry                                  []int64
-		)
+		var plain, tried spillColumns
 		for _, list := range spills {
 			for _, s := range list {
 				if s.tried != nil {
-					triedIDs, triedSeqs, triedKeys, triedSyncs = append(triedIDs, s.consumer), append(triedSeqs, s.ev.seq), append(triedKeys, s.ev.recordKey()), append(triedSyncs, s.ev.syncID)
-					triedRetry, triedErrs = append(triedRetry, s.tried.RetryIn.Milliseconds()), append(triedErrs, s.tried.Err)
-					continue
+					tried.add(s)
+				} else {
+					plain.add(s)
 				}
-				ids, seqs, keys, syncs = append(ids, s.consumer), append(seqs, s.ev.seq), append(keys, s.ev.recordKey()), append(syncs, s.ev.syncID)
 			}
 		}
-		written = len(ids) + len(triedIDs)
+		written = len(plain.ids) + len(tried.ids)
 		batch := &pgx.Batch{}
-		if len(ids) > 0 {
+		if len(plain.ids) > 0 {
 			batch.Queue(`INSERT INTO sequin.consumer_messages (consumer_id, seq, record_key, sync_id)
 				SELECT u.c, u.s, u.k, u.y FROM unnest($1::uuid[], $2::int8[], $3::text[], $4::uuid[]) AS u(c, s, k, y)
-				ON CONFLICT (consumer_id, seq) DO NOTHING`, ids, seqs, keys, syncs)
+				ON CONFLICT (consumer_id, seq) DO NOTHING`, plain.ids, plain.seqs, plain.keys, plain.syncs)
 		}
-		if len(triedIDs) > 0 {
-			// Sent once and refused: that was their first delivery; they are retried after the backoff.
+		if len(tried.ids) > 0 {
+			// Delivered and not taken (or still out with an HTTP puller, under its ack token): those
+			// deliveries count, and the message is handed out again after RetryIn. The transaction
+			// began before the deliveries, so RetryIn counts from the clock, not from now().
 			batch.Queue(`INSERT INTO sequin.consumer_messages (consumer_id, seq, record_key, sync_id, deliver_count,
-					not_visible_until, last_delivered_at, last_error)
-				SELECT u.c, u.s, u.k, u.y, 1, now() + make_interval(secs => u.r / 1000.0), now(), u.e
-				  FROM unnest($1::uuid[], $2::int8[], $3::text[], $4::uuid[], $5::int8[], $6::text[]) AS u(c, s, k, y, r, e)
-				ON CONFLICT (consumer_id, seq) DO NOTHING`, triedIDs, triedSeqs, triedKeys, triedSyncs, triedRetry, triedErrs)
+					not_visible_until, last_delivered_at, ack_token, state, last_error)
+				SELECT u.c, u.s, u.k, u.y, u.d, clock_timestamp() + make_interval(secs => u.r / 1000.0), clock_timestamp(),
+				       u.t, CASE WHEN u.dead THEN 'dead' ELSE 'pending' END, nullif(u.e, '')
+				  FROM unnest($1::uuid[], $2::int8[], $3::text[], $4::uuid[], $5::int4[], $6::int8[], $7::uuid[], $8::bool[], $9::text[])
+				       AS u(c, s, k, y, d, r, t, dead, e)
+				ON CONFLICT (consumer_id, seq) DO NOTHING`,
+				tried.ids, tried.seqs, tried.keys, tried.syncs, tried.deliveries, tried.retry, tried.tokens, tried.dead, tried.errs)
 		}
 		if written > 0 {
 			batch.Queue(`SELECT pg_notify($1, 'messages')`, MessagesChannel)
@@ -192,6 +193,9 @@ func (f *fanout) write(ctx context.Context, txns []*txn) (written, delivered int
 		}
 		return nil
 	})
+	if settler, ok := f.direct.(DirectSettler); ok {
+		settler.Settled()
+	}
 	if err == nil {
 		f.sinceAnalyze += written
 		if analyzed {
@@ -199,6 +203,27 @@ func (f *fanout) write(ctx context.Context, txns []*txn) (written, delivered int
 		}
 	}
 	return written, delivered, err
+}
+
+// spillColumns are outbox rows to insert, as columns.
+type spillColumns struct {
+	ids, keys, syncs, errs []string
+	tokens                 []*string
+	seqs, retry            []int64
+	deliveries             []int32
+	dead                   []bool
+}
+
+func (c *spillColumns) add(s spill) {
+	c.ids, c.seqs, c.keys, c.syncs = append(c.ids, s.consumer), append(c.seqs, s.ev.seq), append(c.keys, s.ev.recordKey()), append(c.syncs, s.ev.syncID)
+	if t := s.tried; t != nil {
+		var token *string
+		if t.Token != "" {
+			token = &t.Token
+		}
+		c.deliveries, c.retry, c.tokens = append(c.deliveries, int32(max(t.Deliveries, 1))), append(c.retry, t.RetryIn.Milliseconds()), append(c.tokens, token)
+		c.dead, c.errs = append(c.dead, t.Dead), append(c.errs, t.Err)
+	}
 }
 
 func loadConsumers(ctx context.Context, tx pgx.Tx) ([]consumerScope, error) {

@@ -53,9 +53,8 @@ type Reader struct {
 	// PublicationRefresh is how often the publication sequin_records is brought up to date with the
 	// syncs (default 30s; negative: only at start).
 	PublicationRefresh time.Duration
-	// Direct, when set, delivers to webhook and Kafka consumers straight from the stream while they
-	// have nothing waiting in the outbox (see Direct); DirectTimeout bounds one such delivery
-	// (default 5s).
+	// Direct, when set, delivers to consumers straight from the stream while they have nothing
+	// waiting in the outbox (see Direct); DirectTimeout bounds one such delivery (default 5s).
 	Direct        Direct
 	DirectTimeout time.Duration
 
@@ -204,7 +203,7 @@ func (r *Reader) Run(ctx context.Context) error {
 	if err := validSlotName(r.slot()); err != nil {
 		return err
 	}
-	// Until the first batch says whether any consumer is pushed to, assume one is.
+	// Until the first batch says whether any consumer can be delivered to directly, assume one can.
 	r.bodies.Store(r.Direct != nil)
 	for ctx.Err() == nil {
 		if !r.walLevelLogical(ctx) {

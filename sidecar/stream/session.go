@@ -36,7 +36,7 @@ func (r *Reader) session(ctx context.Context) (streamed bool, err error) {
 	// up to date.
 	var some, pushing bool
 	if err := r.Pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM sequin.consumers),
-		EXISTS (SELECT 1 FROM sequin.consumers WHERE kind IN ('webhook', 'kafka') AND status = 'active')`).Scan(&some, &pushing); err != nil {
+		EXISTS (SELECT 1 FROM sequin.consumers WHERE kind IN ('webhook', 'kafka', 'http_pull') AND status = 'active')`).Scan(&some, &pushing); err != nil {
 		return false, fmt.Errorf("reading the consumers: %w", err)
 	}
 	r.idle.Store(!some)
