@@ -6,7 +6,7 @@
 //
 // The budget is enforced as evenly spaced slots, a generic cell rate algorithm without burst:
 // consecutive slots of a credential are T apart, where T is interval/allowed_requests stretched by
-// 4% (slotStretch). Any allowed_requests+1 slots therefore span the interval plus a margin of 4%, so
+// 6% (slotStretch). Any allowed_requests+1 slots therefore span the interval plus a margin of 6%, so
 // no sliding window of the interval holds more than allowed_requests requests, even as the upstream
 // server sees them, as long as requests are not delayed unevenly by more than that margin.
 //
@@ -24,7 +24,7 @@
 // it and takes another: a late request could bunch up with later ones at the server. The other
 // three quarters cover what happens after Acquire returns. Forfeited and unused slots are lost,
 // never reused; the limiter errs towards sending fewer requests. With enough demand it sends up to
-// 1/1.04 ≈ 96% of the budget.
+// 1/1.06 ≈ 94% of the budget.
 //
 // # Concurrency
 //
