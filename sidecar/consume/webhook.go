@@ -20,9 +20,15 @@ type webhookSink struct {
 	userAgent string
 }
 
+// newWebhookSink sends with transport; by default (nil or http.DefaultTransport) with a transport
+// of its own that keeps a connection per request in flight (max_in_flight) open between batches,
+// where the shared default keeps two per host and would dial again and again, and whose idle
+// connections close with the consumer.
 func newWebhookSink(cfg *webhookConfig, transport http.RoundTripper, userAgent string) *webhookSink {
-	if transport == nil {
-		transport = http.DefaultTransport
+	if transport == nil || transport == http.DefaultTransport {
+		own := http.DefaultTransport.(*http.Transport).Clone()
+		own.MaxIdleConnsPerHost = max(cfg.maxInFlight(), 2)
+		transport = own
 	}
 	return &webhookSink{cfg: cfg, client: &http.Client{Transport: transport, Timeout: cfg.timeout()}, userAgent: userAgent}
 }

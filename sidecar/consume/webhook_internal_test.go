@@ -2,7 +2,11 @@ package consume
 
 import (
 	"encoding/json"
+	"io"
+	"net"
 	"net/http"
+	"net/http/httptest"
+	"sync"
 	"testing"
 	"time"
 
@@ -49,4 +53,44 @@ func TestWebhookBodyIsTheEventsUnderData(t *testing.T) {
 	require.NoError(t, json.Unmarshal(body, &parsed))
 	require.Len(t, parsed.Data, 2)
 	require.Equal(t, float64(2), parsed.Data[1]["seq"])
+}
+
+// A webhook consumer keeps a connection per request in flight open between batches: the default
+// transport keeps two per host, so four lanes would dial again for every other batch.
+func TestWebhookConnectionsAreKept(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	dialed := 0
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		time.Sleep(5 * time.Millisecond) // the four requests of a round overlap
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			mu.Lock()
+			dialed++
+			mu.Unlock()
+		}
+	}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	cfg, err := parseWebhookConfig(json.RawMessage(`{"url": "` + srv.URL + `", "max_in_flight": 4}`))
+	require.NoError(t, err)
+	s := newWebhookSink(cfg, http.DefaultTransport, "test")
+	t.Cleanup(s.close)
+	for range 10 {
+		var wg sync.WaitGroup
+		for lane := range 4 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				errs := s.deliver(t.Context(), []Message{{Seq: int64(lane), Body: []byte(`{}`)}})
+				require.NoError(t, errs[0])
+			}()
+		}
+		wg.Wait()
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	require.LessOrEqual(t, dialed, 4, "connections dialed for 10 rounds of 4 requests")
 }
