@@ -66,6 +66,7 @@ func (s *webhookSink) post(ctx context.Context, body []byte) error {
 	req.Header.Set("User-Agent", s.userAgent)
 	if s.cfg.Secret != "" {
 		req.Header.Set(SignatureHeader, Sign(s.cfg.Secret, body))
+		req.Header.Set(TimestampedSignatureHeader, SignTimestamped(s.cfg.Secret, body, time.Now()))
 	}
 	resp, err := s.client.Do(req)
 	if err != nil {

@@ -41,6 +41,9 @@ func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !consume.Verify(rc.secret, body, r.Header.Get(consume.SignatureHeader)) {
 		rc.problems = append(rc.problems, "bad signature: "+r.Header.Get(consume.SignatureHeader))
 	}
+	if err := consume.VerifyTimestamped(rc.secret, body, r.Header.Get(consume.TimestampedSignatureHeader), time.Now(), time.Minute); err != nil {
+		rc.problems = append(rc.problems, fmt.Sprintf("bad timestamped signature %q: %v", r.Header.Get(consume.TimestampedSignatureHeader), err))
+	}
 	var payload struct {
 		Data []map[string]any `json:"data"`
 	}
