@@ -43,15 +43,16 @@ type Client struct {
 	HTTP           *http.Client
 }
 
-// Next asks for up to n messages; each comes with the token that acknowledges it.
-func (c *Client) Next(ctx context.Context, consumer string, n int) (tokens []string, events []Event, err error) {
+// Next asks for up to n messages, waiting up to wait for some when there are none (long polling);
+// each comes with the token that acknowledges it.
+func (c *Client) Next(ctx context.Context, consumer string, n int, wait time.Duration) (tokens []string, events []Event, err error) {
 	var out struct {
 		Data []struct {
 			AckToken string `json:"ack_token"`
 			Record   Event  `json:"record"`
 		} `json:"data"`
 	}
-	if err := c.post(ctx, consumer, "next", map[string]any{"batch_size": n}, &out); err != nil {
+	if err := c.post(ctx, consumer, "next", map[string]any{"batch_size": n, "wait_ms": wait.Milliseconds()}, &out); err != nil {
 		return nil, nil, err
 	}
 	for _, m := range out.Data {
@@ -105,10 +106,11 @@ func (c *Client) post(ctx context.Context, consumer, action string, body, out an
 }
 
 // Consume hands every event of consumer to handle, batch by batch, until ctx ends. A batch whose
-// handler fails is nacked and comes back; an empty answer waits a moment before asking again.
+// handler fails is nacked and comes back. Each call waits up to 10 s for events, so an idle consumer
+// costs one request per 10 s and a new event arrives as soon as it is there.
 func Consume(ctx context.Context, c *Client, consumer string, handle func(context.Context, []Event) error) error {
 	for {
-		tokens, events, err := c.Next(ctx, consumer, 100)
+		tokens, events, err := c.Next(ctx, consumer, 100, 10*time.Second)
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil
@@ -116,11 +118,6 @@ func Consume(ctx context.Context, c *Client, consumer string, handle func(contex
 			return err
 		}
 		if len(events) == 0 {
-			select {
-			case <-ctx.Done():
-				return nil
-			case <-time.After(200 * time.Millisecond):
-			}
 			continue
 		}
 		if err := handle(ctx, events); err != nil {

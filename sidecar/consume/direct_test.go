@@ -95,11 +95,12 @@ func TestDirectDelivery(t *testing.T) {
 	require.Equal(t, "healthy", h)
 }
 
-// pullServer serves the pull API of s's process.
+// pullServer serves the pull API of s's process. Waiting next calls look at the outbox by
+// themselves only every 30s: what answers them sooner is a wake-up.
 func pullServer(t *testing.T, e *env, s *consume.Service) *pullClient {
 	t.Helper()
 	api := &httpapi.Server{Pool: e.db.Pool, Logger: quietLogger(), Registry: prometheus.NewRegistry(), Version: "test"}
-	pull := &consume.PullAPI{Pool: e.db.Pool, Logger: quietLogger(), Direct: s}
+	pull := &consume.PullAPI{Pool: e.db.Pool, Logger: quietLogger(), Direct: s, Poll: 30 * time.Second}
 	for _, p := range consume.PullRoutes {
 		api.Mount(p, pull)
 	}
@@ -223,4 +224,72 @@ func TestDirectPull(t *testing.T) {
 	// The puller gone for a second: nothing is offered any more.
 	time.Sleep(1100 * time.Millisecond)
 	require.Nil(t, s.Deliver(ctx, id, directMessages(1, 1)))
+}
+
+// next with wait_ms waits for messages when there are none: a batch the stream offers, or messages
+// added to the outbox, answer it at once; otherwise it answers empty once the wait is over.
+func TestPullWaits(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	id := e.consumer(t, "pull", "http_pull", "start_at => 'new'")
+	s := e.startService(t, func(s *consume.Service) { s.PullIdle = time.Second })
+	c := pullServer(t, e, s)
+	ctx := context.Background()
+	time.Sleep(time.Second) // past the service's first second, when it offers batches to every consumer
+
+	waitNext := func(waitMS int) chan []pulledDoc {
+		out := make(chan []pulledDoc, 1)
+		go func() {
+			status, body := c.post(t, "/v1/http-consumers/"+id+"/next", map[string]any{"batch_size": 10, "wait_ms": waitMS})
+			var docs []pulledDoc
+			if status == http.StatusOK {
+				for _, m := range body["data"].([]any) {
+					msg := m.(map[string]any)
+					rec := msg["record"].(map[string]any)
+					docs = append(docs, pulledDoc{token: msg["ack_token"].(string), seq: int64(rec["seq"].(float64))})
+				}
+			}
+			out <- docs
+		}()
+		return out
+	}
+
+	start := time.Now()
+	require.Empty(t, <-waitNext(300), "nothing came")
+	require.GreaterOrEqual(t, time.Since(start), 300*time.Millisecond, "it waited")
+
+	// A batch offered by the stream while a puller waits (its last call over a second ago, so only
+	// the waiting call makes the consumer one pulled from here).
+	time.Sleep(1100 * time.Millisecond)
+	got := waitNext(20_000)
+	time.Sleep(300 * time.Millisecond) // the call is waiting
+	require.NotNil(t, s.Deliver(ctx, id, directMessages(2, 1)), "the waiting puller is offered the batch")
+	select {
+	case docs := <-got:
+		require.Len(t, docs, 2)
+		require.Equal(t, []int64{1, 2}, []int64{docs[0].seq, docs[1].seq})
+	case <-time.After(10 * time.Second):
+		t.Fatal("the waiting next did not get the batch")
+	}
+
+	// Messages added to the outbox (the stream announces them) end a wait too.
+	got = waitNext(20_000)
+	time.Sleep(200 * time.Millisecond)
+	seqs := e.insert(t, event{"a", 1})
+	_, err := e.db.Pool.Exec(ctx, `INSERT INTO sequin.consumer_messages (consumer_id, seq, record_key, sync_id)
+		VALUES ($1, $2, 'acme:widget:a', $3)`, id, seqs[0], e.sync)
+	require.NoError(t, err)
+	_, err = e.db.Pool.Exec(ctx, `SELECT pg_notify('sequin_consumers', 'messages')`)
+	require.NoError(t, err)
+	select {
+	case docs := <-got:
+		require.Len(t, docs, 1)
+		require.Equal(t, seqs[0], docs[0].seq)
+	case <-time.After(10 * time.Second):
+		t.Fatal("the waiting next did not get the outbox's message")
+	}
+
+	status, body := c.post(t, "/v1/http-consumers/"+id+"/next", map[string]any{"wait_ms": 30_001})
+	require.Equal(t, http.StatusUnprocessableEntity, status, body)
+	require.Equal(t, "wait_ms", body["error"].(map[string]any)["field"])
 }

@@ -33,7 +33,7 @@ const maxPullBody = 1 << 20
 // PullAPI serves the HTTP pull API of http_pull consumers, a mirror of sequin.next, sequin.ack and
 // sequin.nack. {id} is the consumer's id or name.
 //
-//	POST .../next {"batch_size": 10}          -> {"data": [{"ack_token": "...", "record": {event}}]}
+//	POST .../next {"batch_size": 10, "wait_ms": 0} -> {"data": [{"ack_token": "...", "record": {event}}]}
 //	POST .../ack  {"ack_tokens": ["..."]}     -> {"acked": 1}
 //	POST .../nack {"ack_tokens": ["..."]}     -> {"nacked": 1}
 type PullAPI struct {
@@ -45,6 +45,10 @@ type PullAPI struct {
 	// API, the stream offers it their consumer's messages, and next, ack and nack serve those from
 	// memory (see Service.Deliver); what they do not take goes to the outbox as before.
 	Direct *Service
+	// Poll is how often a next call waiting for messages (wait_ms) looks at the outbox when nothing
+	// tells it of new ones (default 1s; with Direct, offered batches and the stream's notifications
+	// end a wait at once).
+	Poll time.Duration
 }
 
 // pullConsumerRef is the consumer a request names.
@@ -57,7 +61,15 @@ type pullConsumerRef struct {
 
 type nextRequest struct {
 	BatchSize *int `json:"batch_size"`
+	// WaitMS is how long next waits for messages when there are none (long polling).
+	WaitMS *int `json:"wait_ms"`
 }
+
+// maxWaitMS bounds wait_ms.
+const maxWaitMS = 30_000
+
+// DefaultPullPoll is how often a waiting next looks at the outbox when nothing tells it of messages.
+const DefaultPullPoll = time.Second
 
 type tokensRequest struct {
 	AckTokens []string `json:"ack_tokens"`
@@ -90,7 +102,16 @@ func (p *PullAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if req.BatchSize != nil {
 			size = *req.BatchSize
 		}
-		msgs, err := p.next(ctx, c, size)
+		var wait time.Duration
+		if req.WaitMS != nil {
+			if *req.WaitMS < 0 || *req.WaitMS > maxWaitMS {
+				p.fail(w, r, &httpapi.Error{Status: http.StatusUnprocessableEntity, Code: httpapi.CodeInvalidArgument, Field: "wait_ms",
+					Message: fmt.Sprintf("wait_ms must be from 0 to %d", maxWaitMS), Hint: "how long to wait for messages when there are none, in milliseconds"})
+				return
+			}
+			wait = time.Duration(*req.WaitMS) * time.Millisecond
+		}
+		msgs, err := p.nextWaiting(ctx, c, size, wait)
 		if err != nil {
 			p.fail(w, r, err)
 			return
@@ -161,6 +182,42 @@ func (p *PullAPI) consumer(ctx context.Context, ref string) (pullConsumerRef, er
 	}
 	c.ackWait = time.Duration(ackWaitMS) * time.Millisecond
 	return c, nil
+}
+
+// nextWaiting hands out up to size messages, waiting up to wait for some when there are none: a
+// batch the stream offers, or messages added to the outbox, end the wait at once (with Direct); the
+// outbox is also looked at every Poll.
+func (p *PullAPI) nextWaiting(ctx context.Context, c pullConsumerRef, size int, wait time.Duration) ([]pulledMessage, error) {
+	deadline := time.Now().Add(wait)
+	for {
+		var wake <-chan struct{}
+		done := func() {}
+		if p.Direct != nil && wait > 0 {
+			// Registered before looking, so that a batch offered in between is not missed.
+			wake, done = p.Direct.pulls.await(c.id)
+		}
+		msgs, err := p.next(ctx, c, size)
+		left := time.Until(deadline)
+		if err != nil || len(msgs) > 0 || left <= 0 {
+			done()
+			return msgs, err
+		}
+		poll := p.Poll
+		if poll <= 0 {
+			poll = DefaultPullPoll
+		}
+		t := time.NewTimer(min(left, poll))
+		select {
+		case <-wake:
+		case <-t.C:
+		case <-ctx.Done():
+		}
+		t.Stop()
+		done()
+		if ctx.Err() != nil {
+			return msgs, nil
+		}
+	}
 }
 
 // next hands out up to size messages: those the stream offers this process for the consumer, or
@@ -307,7 +364,7 @@ func decode(w http.ResponseWriter, r *http.Request, dst any) error {
 	}
 	if strings.Contains(err.Error(), "unknown field") {
 		return &httpapi.Error{Status: http.StatusBadRequest, Code: httpapi.CodeUnknownField, Message: strings.TrimPrefix(err.Error(), "json: "),
-			Hint: "accepted fields: batch_size (next), ack_tokens (ack, nack)"}
+			Hint: "accepted fields: batch_size and wait_ms (next), ack_tokens (ack, nack)"}
 	}
 	return &httpapi.Error{Status: http.StatusBadRequest, Code: httpapi.CodeInvalidJSON, Message: "malformed JSON: " + err.Error()}
 }

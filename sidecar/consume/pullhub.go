@@ -46,6 +46,10 @@ type pullConsumer struct {
 	lastNext   time.Time
 	ackWait    time.Duration
 	maxDeliver int
+	// waiting counts the next calls waiting for messages (wait_ms); wake is closed when a batch is
+	// offered or the outbox got messages.
+	waiting int
+	wake    chan struct{}
 	// open is the batch being handed out, if any.
 	open *pullBatch
 	// closing are closed batches whose outbox rows are not committed yet.
@@ -103,13 +107,14 @@ func (h *pullHub) consumer(id string) *pullConsumer {
 func (h *pullHub) deliver(ctx context.Context, id string, msgs []stream.DirectMessage) []stream.DirectResult {
 	h.mu.Lock()
 	c := h.consumers[id]
-	if c == nil || c.open != nil || (time.Since(c.lastNext) > pullActive && time.Since(h.started) > pullActive) {
+	if c == nil || c.open != nil || (c.waiting == 0 && time.Since(c.lastNext) > pullActive && time.Since(h.started) > pullActive) {
 		h.mu.Unlock()
 		return nil
 	}
 	b := &pullBatch{msgs: msgs, out: make([]handOut, len(msgs)), tokens: map[string]int{}, unacked: len(msgs),
 		progress: make(chan struct{}, 1), settled: make(chan struct{})}
 	c.open = b
+	c.wakeUp()
 	h.mu.Unlock()
 
 	idleFor := h.idle
@@ -264,6 +269,7 @@ func (h *pullHub) settle(id string, tokens []string, nack bool) (n int, rest []s
 	}
 	if n > 0 && c.open != nil {
 		signal(c.open.progress)
+		c.wakeUp() // an ack frees a record's next message, a nack gives one back
 	}
 	return n, rest, wait
 }
@@ -290,9 +296,44 @@ func (h *pullHub) reconcile(pulled map[string]consumerRow) {
 		c.ackWait, c.maxDeliver = time.Duration(row.AckWaitMS)*time.Millisecond, row.MaxDeliver
 	}
 	for id, c := range h.consumers {
-		if _, ok := pulled[id]; !ok && c.open == nil && len(c.closing) == 0 {
+		if _, ok := pulled[id]; !ok && c.open == nil && len(c.closing) == 0 && c.waiting == 0 {
 			delete(h.consumers, id)
 		}
+	}
+}
+
+// await registers a next call of consumer id waiting for messages: the consumer counts as pulled
+// from this process meanwhile. The channel is closed when a batch is offered to the consumer or the
+// outbox got messages; call done when no longer waiting.
+func (h *pullHub) await(id string) (wake <-chan struct{}, done func()) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	c := h.consumer(id)
+	c.waiting++
+	if c.wake == nil {
+		c.wake = make(chan struct{})
+	}
+	return c.wake, func() {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		c.waiting--
+	}
+}
+
+// wakeAll wakes every waiting next call: the outbox got messages.
+func (h *pullHub) wakeAll() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, c := range h.consumers {
+		c.wakeUp()
+	}
+}
+
+// wakeUp wakes the consumer's waiting next calls; the hub's mutex is held.
+func (c *pullConsumer) wakeUp() {
+	if c.wake != nil {
+		close(c.wake)
+		c.wake = nil
 	}
 }
 

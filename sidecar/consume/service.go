@@ -183,6 +183,7 @@ func (s *Service) session(ctx context.Context, first *bool) error {
 			s.signalAll(func(w *worker) chan struct{} { return w.kick })
 		default:
 			s.signalAll(func(w *worker) chan struct{} { return w.wake })
+			s.pulls.wakeAll()
 		}
 	}
 }
