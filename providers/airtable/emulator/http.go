@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/sequinsync/sequin/providers/emulatorkit"
 )
 
 // response is an API answer before it is written.
@@ -34,13 +36,13 @@ const maxBody = 10 << 20
 // limit, injected faults, then the API itself.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	arrival := time.Now()
-	sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+	sw := emulatorkit.NewStatusWriter(w)
 	defer func() {
-		s.record(RequestRecord{Time: arrival, Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Status: sw.status})
-		s.log.Debug("request", "method", r.Method, "path", r.URL.Path, "status", sw.status, "duration", time.Since(arrival))
+		s.reqs.Add(RequestRecord{Time: arrival, Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Status: sw.Status()})
+		s.log.Debug("request", "method", r.Method, "path", r.URL.Path, "status", sw.Status(), "duration", time.Since(arrival))
 	}()
 	sw.Header().Set("Content-Type", "application/json; charset=utf-8")
-	if !s.sleep(r.Context(), s.cfg.Latency) {
+	if !s.ln.Sleep(r.Context(), s.cfg.Latency) {
 		writeResponse(sw, errResponse(errForStatus(http.StatusServiceUnavailable)))
 		return
 	}
@@ -75,9 +77,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeResponse(sw, errResponse(e))
 		return
 	}
-	fault := s.faults.take(r.Method, r.URL.Path)
+	fault := s.faults.Take(r.Method, r.URL.Path)
 	if fault != nil && !fault.AfterApply {
-		if !s.sleep(r.Context(), fault.Delay) {
+		if !s.ln.Sleep(r.Context(), fault.Delay) {
 			writeResponse(sw, errResponse(errForStatus(http.StatusServiceUnavailable)))
 			return
 		}
@@ -89,7 +91,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	resp := s.serve(r, seg, token, body)
 	if fault != nil {
-		if !s.sleep(r.Context(), fault.Delay) {
+		if !s.ln.Sleep(r.Context(), fault.Delay) {
 			writeResponse(sw, errResponse(errForStatus(http.StatusServiceUnavailable)))
 			return
 		}
@@ -163,14 +165,4 @@ func (s *Server) authenticate(token string) *Error {
 		return nil
 	}
 	return errAuthRequired()
-}
-
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	w.status = code
-	w.ResponseWriter.WriteHeader(code)
 }

@@ -7,17 +7,14 @@
 package emulator
 
 import (
-	"context"
 	"encoding/base64"
-	"errors"
-	"fmt"
 	"io"
 	"log/slog"
-	"net"
-	"net/http"
 	"sort"
 	"sync"
 	"time"
+
+	"github.com/sequinsync/sequin/providers/emulatorkit"
 )
 
 // Config configures an emulator.
@@ -82,18 +79,11 @@ type Server struct {
 	iterators map[string]*iterator
 	oauth     *oauthState
 
-	faults faultQueue
+	faults emulatorkit.Queue[Fault]
 
-	reqMu sync.Mutex
-	reqs  []RequestRecord
-	nreq  int
+	reqs emulatorkit.Log[RequestRecord]
 
-	srvMu     sync.Mutex
-	srv       *http.Server
-	url       string
-	serveDone chan struct{}
-	closed    chan struct{}
-	closeOnce sync.Once
+	ln emulatorkit.Listener
 }
 
 // RequestRecord is one request as the server saw it.
@@ -142,7 +132,7 @@ func New(cfg Config) *Server {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, closed: make(chan struct{}), iterators: map[string]*iterator{},
+	s := &Server{cfg: cfg, log: cfg.Logger, iterators: map[string]*iterator{},
 		limit: newLimiter(cfg.RateLimit, cfg.RateLimitWindow, cfg.RateLimitPenalty)}
 	s.st = &state{rng: newRand(cfg.RandSeed), now: func() time.Time { return cfg.Now().UTC().Truncate(time.Millisecond) },
 		user: stableID("usr", "sequin")}
@@ -150,107 +140,42 @@ func New(cfg Config) *Server {
 	s.oauth = newOAuthState(cfg, s.st.rng)
 	if cfg.WebhookSecret != "" {
 		s.hooks = newWebhooks(cfg, s.log)
+		s.ln.OnClose = s.hooks.close
 	}
+	s.reqs.Max = maxRequestLog
+	s.ln.Log, s.ln.Grace = s.log, shutdownGrace
 	return s
 }
 
 // Start listens on addr (e.g. "127.0.0.1:0"), serves in the background and returns the base URL.
 func (s *Server) Start(addr string) (string, error) {
-	s.srvMu.Lock()
-	defer s.srvMu.Unlock()
-	if s.srv != nil {
-		return "", errors.New("emulator: already started")
-	}
-	ln, err := net.Listen("tcp", addr)
+	url, err := s.ln.Start(addr, s)
 	if err != nil {
-		return "", fmt.Errorf("emulator: listening on %s: %w", addr, err)
+		return "", err
 	}
-	host, port, err := net.SplitHostPort(ln.Addr().String())
-	if err != nil {
-		_ = ln.Close()
-		return "", fmt.Errorf("emulator: reading listen address: %w", err)
-	}
-	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
-		host = "127.0.0.1"
-	}
-	s.url = "http://" + net.JoinHostPort(host, port)
-	s.srv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
-	s.serveDone = make(chan struct{})
-	go func() {
-		defer close(s.serveDone)
-		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			s.log.Error("emulator server stopped", "error", err)
-		}
-	}()
-	s.log.Info("airtable emulator listening", "url", s.url)
-	return s.url, nil
+	s.log.Info("airtable emulator listening", "url", url)
+	return url, nil
 }
 
 // URL returns the base URL after Start, or "".
-func (s *Server) URL() string {
-	s.srvMu.Lock()
-	defer s.srvMu.Unlock()
-	return s.url
-}
+func (s *Server) URL() string { return s.ln.URL() }
 
-// shutdownGrace is how long Close lets requests in flight finish before cutting connections.
+// shutdownGrace is how long Close lets requests in flight finish before cutting connections: a
+// connection a client dialed but never used would hold a graceful shutdown for five seconds.
 const shutdownGrace = 500 * time.Millisecond
 
 // Close stops the server and webhook delivery; it is safe to call more than once.
-func (s *Server) Close() error {
-	var err error
-	s.closeOnce.Do(func() {
-		close(s.closed)
-		s.srvMu.Lock()
-		srv, done := s.srv, s.serveDone
-		s.srvMu.Unlock()
-		if srv != nil {
-			// A graceful shutdown waits for requests in flight (their sleeps end with s.closed). A
-			// connection a client dialed but never used stays "new" to net/http for five seconds
-			// and would hold Shutdown that long, so after a short grace the rest is cut off: an
-			// emulator has nothing to flush, and an idle connection is no failure.
-			ctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
-			if e := srv.Shutdown(ctx); e != nil {
-				if e := srv.Close(); e != nil {
-					err = fmt.Errorf("emulator: closing: %w", e)
-				}
-			}
-			cancel()
-			<-done
-		}
-		if s.hooks != nil {
-			s.hooks.close()
-		}
-	})
-	return err
-}
+func (s *Server) Close() error { return s.ln.Close() }
 
 // Requests returns the requests received so far (the newest 100,000), in arrival order.
 func (s *Server) Requests() []RequestRecord {
-	s.reqMu.Lock()
-	out := append([]RequestRecord(nil), s.reqs...)
-	s.reqMu.Unlock()
+	out := s.reqs.Snapshot()
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Time.Before(out[j].Time) })
 	return out
 }
 
 // RequestCount returns the number of requests received since start.
-func (s *Server) RequestCount() int {
-	s.reqMu.Lock()
-	defer s.reqMu.Unlock()
-	return s.nreq
-}
-
-func (s *Server) record(rr RequestRecord) {
-	s.reqMu.Lock()
-	s.nreq++
-	if len(s.reqs) >= maxRequestLog {
-		n := copy(s.reqs, s.reqs[len(s.reqs)/2:])
-		s.reqs = s.reqs[:n]
-	}
-	s.reqs = append(s.reqs, rr)
-	s.reqMu.Unlock()
-}
+func (s *Server) RequestCount() int { return s.reqs.Count() }
 
 // Summary describes the emulator for the command line: its URL, the main base, and objects per
 // collection.
@@ -269,21 +194,4 @@ func (s *Server) Summary() map[string]any {
 		out["webhook_id"], out["webhook_secret"] = s.hooks.id, s.cfg.WebhookSecret
 	}
 	return out
-}
-
-// sleep waits for d unless the request or the server ends first; it reports whether it slept fully.
-func (s *Server) sleep(ctx context.Context, d time.Duration) bool {
-	if d <= 0 {
-		return true
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	case <-s.closed:
-		return false
-	}
 }

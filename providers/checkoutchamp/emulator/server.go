@@ -7,16 +7,15 @@
 package emulator
 
 import (
-	"context"
-	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
+
+	"github.com/sequinsync/sequin/providers/emulatorkit"
 )
 
 // Config configures an emulator.
@@ -43,23 +42,18 @@ type Config struct {
 type Server struct {
 	cfg   Config
 	log   *slog.Logger
-	limit *limiter
+	limit *emulatorkit.Limiter
 
 	mu     sync.Mutex // guards the store and rng
 	rng    *rand.Rand
 	store  map[string][]map[string]any // kind -> records in id order
 	nextID map[string]int
 
-	faults faultQueue
+	faults emulatorkit.Queue[Fault]
 
-	reqMu sync.Mutex
-	reqs  int
+	reqs atomic.Int64
 
-	srvMu     sync.Mutex
-	srv       *http.Server
-	url       string
-	serveDone chan struct{}
-	closeOnce sync.Once
+	ln emulatorkit.Listener
 }
 
 // New builds an emulator and seeds it.
@@ -84,8 +78,9 @@ func New(cfg Config) *Server {
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, store: map[string][]map[string]any{}, nextID: map[string]int{},
 		rng:   rand.New(rand.NewPCG(uint64(cfg.RandSeed), 0x5e1ce)),
-		limit: &limiter{limit: cfg.RateLimit, window: cfg.RateLimitWindow}}
+		limit: emulatorkit.NewLimiter(cfg.RateLimit, cfg.RateLimitWindow)}
 	s.seed(cfg.Seed)
+	s.ln.Log = s.log
 	return s
 }
 
@@ -94,73 +89,22 @@ func (s *Server) Handler() http.Handler { return s }
 
 // Start listens on addr (e.g. "127.0.0.1:0"), serves in the background and returns the base URL.
 func (s *Server) Start(addr string) (string, error) {
-	s.srvMu.Lock()
-	defer s.srvMu.Unlock()
-	if s.srv != nil {
-		return "", errors.New("emulator: already started")
-	}
-	ln, err := net.Listen("tcp", addr)
+	url, err := s.ln.Start(addr, s)
 	if err != nil {
-		return "", fmt.Errorf("emulator: listening on %s: %w", addr, err)
+		return "", err
 	}
-	host, port, err := net.SplitHostPort(ln.Addr().String())
-	if err != nil {
-		_ = ln.Close()
-		return "", fmt.Errorf("emulator: reading listen address: %w", err)
-	}
-	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
-		host = "127.0.0.1"
-	}
-	s.url = "http://" + net.JoinHostPort(host, port)
-	s.srv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
-	s.serveDone = make(chan struct{})
-	go func() {
-		defer close(s.serveDone)
-		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			s.log.Error("emulator server stopped", "error", err)
-		}
-	}()
-	s.log.Info("checkoutchamp emulator listening", "url", s.url)
-	return s.url, nil
+	s.log.Info("checkoutchamp emulator listening", "url", url)
+	return url, nil
 }
 
 // URL returns the base URL after Start, or "".
-func (s *Server) URL() string {
-	s.srvMu.Lock()
-	defer s.srvMu.Unlock()
-	return s.url
-}
+func (s *Server) URL() string { return s.ln.URL() }
 
 // Close stops the server; it is safe to call more than once.
-func (s *Server) Close() error {
-	var err error
-	s.closeOnce.Do(func() {
-		s.srvMu.Lock()
-		srv, done := s.srv, s.serveDone
-		s.srvMu.Unlock()
-		if srv == nil {
-			return
-		}
-		// Idle keep-alive connections would hold a graceful shutdown for seconds; past a short grace
-		// period they are cut: there is nothing to flush.
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		defer cancel()
-		if e := srv.Shutdown(ctx); e != nil {
-			if e := srv.Close(); e != nil {
-				err = fmt.Errorf("emulator: closing: %w", e)
-			}
-		}
-		<-done
-	})
-	return err
-}
+func (s *Server) Close() error { return s.ln.Close() }
 
 // Requests returns the number of requests received so far.
-func (s *Server) Requests() int {
-	s.reqMu.Lock()
-	defer s.reqMu.Unlock()
-	return s.reqs
-}
+func (s *Server) Requests() int { return int(s.reqs.Load()) }
 
 // Summary describes the emulator for the command line: its URL and records per kind.
 func (s *Server) Summary() map[string]any {
@@ -176,35 +120,23 @@ func (s *Server) Summary() map[string]any {
 // now is the emulator's clock at CheckoutChamp's resolution of one second.
 func (s *Server) now() time.Time { return s.cfg.Now().UTC().Truncate(time.Second) }
 
-type statusWriter struct {
-	http.ResponseWriter
-	wrote bool
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	w.wrote = true
-	w.ResponseWriter.WriteHeader(code)
-}
-
 // ServeHTTP answers one request: limits, injected faults, authentication, then the API itself.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	s.reqMu.Lock()
-	s.reqs++
-	s.reqMu.Unlock()
-	sw := &statusWriter{ResponseWriter: w}
+	s.reqs.Add(1)
+	sw := emulatorkit.NewStatusWriter(w)
 	defer func() {
 		if p := recover(); p != nil {
 			s.log.Error("emulator handler panicked", "method", r.Method, "path", r.URL.Path, "panic", p)
-			if !sw.wrote {
+			if !sw.Wrote() {
 				writeError(sw, http.StatusInternalServerError, "Internal Server Error")
 			}
 		}
 	}()
-	if ok, wait := s.limit.allow(time.Now()); !ok {
+	if ok, wait := s.limit.Allow(time.Now()); !ok {
 		writeRateLimited(sw, wait)
 		return
 	}
-	fault := s.faults.take(r.Method, r.URL.Path)
+	fault := s.faults.Take(r.Method, r.URL.Path)
 	if fault != nil && !fault.AfterApply {
 		fault.write(sw)
 		return

@@ -3,8 +3,6 @@ package emulator
 import (
 	"net/http"
 	"strconv"
-	"strings"
-	"sync"
 	"time"
 )
 
@@ -30,37 +28,8 @@ type Fault struct {
 	Delay time.Duration
 }
 
-type faultQueue struct {
-	mu     sync.Mutex
-	faults []*Fault
-}
-
 // InjectFault queues a fault; faults are matched in the order they were injected.
-func (s *Server) InjectFault(f Fault) {
-	if f.Count <= 0 {
-		f.Count = 1
-	}
-	s.faults.mu.Lock()
-	defer s.faults.mu.Unlock()
-	s.faults.faults = append(s.faults.faults, &f)
-}
-
-// take consumes one use of the first fault matching the request.
-func (q *faultQueue) take(method, path string) *Fault {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	for i, f := range q.faults {
-		if (f.Method == "" || strings.EqualFold(f.Method, method)) && strings.HasPrefix(path, f.PathPrefix) {
-			f.Count--
-			if f.Count <= 0 {
-				q.faults = append(q.faults[:i], q.faults[i+1:]...)
-			}
-			c := *f
-			return &c
-		}
-	}
-	return nil
-}
+func (s *Server) InjectFault(f Fault) { s.faults.Push(f, f.Method, f.PathPrefix, f.Count) }
 
 // passive reports whether the fault only delays the real answer.
 func (f *Fault) passive() bool { return f.Status == 0 && f.Body == "" }

@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/sequinsync/sequin/providers/emulatorkit"
 )
 
 // response is an API answer before it is written.
@@ -52,10 +54,10 @@ func requestID() string {
 // rate limit, injected faults, then the API itself, with ETag revalidation of GET answers.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	arrival := time.Now()
-	sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+	sw := emulatorkit.NewStatusWriter(w)
 	defer func() {
-		s.record(RequestRecord{Time: arrival, Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Status: sw.status})
-		s.log.Debug("request", "method", r.Method, "path", r.URL.Path, "status", sw.status, "duration", time.Since(arrival))
+		s.reqs.Add(RequestRecord{Time: arrival, Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Status: sw.Status()})
+		s.log.Debug("request", "method", r.Method, "path", r.URL.Path, "status", sw.Status(), "duration", time.Since(arrival))
 	}()
 	h := sw.Header()
 	h.Set("X-GitHub-Request-Id", requestID())
@@ -71,7 +73,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer s.leave(key)
-	if !s.sleep(r.Context(), s.cfg.Latency) {
+	if !s.ln.Sleep(r.Context(), s.cfg.Latency) {
 		writeError(sw, errForStatus(http.StatusServiceUnavailable))
 		return
 	}
@@ -92,9 +94,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	fault := s.faults.take(r.Method, r.URL.Path)
+	fault := s.faults.Take(r.Method, r.URL.Path)
 	if fault != nil && !fault.AfterApply {
-		if !s.sleep(r.Context(), fault.Delay) {
+		if !s.ln.Sleep(r.Context(), fault.Delay) {
 			writeError(sw, errForStatus(http.StatusServiceUnavailable))
 			return
 		}
@@ -106,7 +108,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	resp := s.serve(r, body)
 	if fault != nil {
-		if !s.sleep(r.Context(), fault.Delay) {
+		if !s.ln.Sleep(r.Context(), fault.Delay) {
 			writeError(sw, errForStatus(http.StatusServiceUnavailable))
 			return
 		}

@@ -5,19 +5,17 @@
 package emulator
 
 import (
-	"context"
 	"crypto/rsa"
-	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"sort"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/sequinsync/sequin/providers/emulatorkit"
 )
 
 // Config configures an emulator.
@@ -83,21 +81,14 @@ type Server struct {
 	st     *state
 	tokens map[string]*installationToken
 
-	faults faultQueue
+	faults emulatorkit.Queue[Fault]
 
 	flightMu sync.Mutex
 	inFlight map[string]int // requests in flight per credential, for the secondary limit
 
-	reqMu sync.Mutex
-	reqs  []RequestRecord
-	nreq  int
+	reqs emulatorkit.Log[RequestRecord]
 
-	srvMu     sync.Mutex
-	srv       *http.Server
-	url       string
-	serveDone chan struct{}
-	closed    chan struct{}
-	closeOnce sync.Once
+	ln emulatorkit.Listener
 }
 
 // RequestRecord is one request as the server saw it.
@@ -157,12 +148,15 @@ func New(cfg Config) *Server {
 	}
 	cfg.APIURL = strings.TrimRight(cfg.APIURL, "/")
 	cfg.WebURL = strings.TrimRight(cfg.WebURL, "/")
-	s := &Server{cfg: cfg, log: cfg.Logger, closed: make(chan struct{}), tokens: map[string]*installationToken{}, inFlight: map[string]int{},
+	s := &Server{cfg: cfg, log: cfg.Logger, tokens: map[string]*installationToken{}, inFlight: map[string]int{},
 		rng:   rand.New(rand.NewPCG(uint64(cfg.RandSeed), 0x617468)),
 		limit: newLimiter(cfg.RateLimit, cfg.RateLimitWindow)}
 	if cfg.WebhookURL != "" {
 		s.hooks = newWebhooks(cfg.WebhookURL, cfg.WebhookSecret, s.log)
+		s.ln.OnClose = s.hooks.close
 	}
+	s.reqs.Max = maxRequestLog
+	s.ln.Log, s.ln.Grace = s.log, shutdownGrace
 	s.st = newState(cfg, s.rng)
 	s.st.emit = s.emit
 	seed(s.st, cfg)
@@ -179,108 +173,36 @@ func (s *Server) Handler() http.Handler { return s }
 
 // Start listens on addr (e.g. "127.0.0.1:0"), serves in the background and returns the base URL.
 func (s *Server) Start(addr string) (string, error) {
-	s.srvMu.Lock()
-	defer s.srvMu.Unlock()
-	if s.srv != nil {
-		return "", errors.New("emulator: already started")
-	}
-	ln, err := net.Listen("tcp", addr)
+	url, err := s.ln.Start(addr, s)
 	if err != nil {
-		return "", fmt.Errorf("emulator: listening on %s: %w", addr, err)
+		return "", err
 	}
-	host, port, err := net.SplitHostPort(ln.Addr().String())
-	if err != nil {
-		_ = ln.Close()
-		return "", fmt.Errorf("emulator: reading listen address: %w", err)
-	}
-	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
-		host = "127.0.0.1"
-	}
-	s.url = "http://" + net.JoinHostPort(host, port)
-	s.srv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
-	s.serveDone = make(chan struct{})
-	go func() {
-		defer close(s.serveDone)
-		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			s.log.Error("emulator server stopped", "error", err)
-		}
-	}()
-	s.log.Info("github emulator listening", "url", s.url)
-	return s.url, nil
+	s.log.Info("github emulator listening", "url", url)
+	return url, nil
 }
 
 // URL returns the base URL after Start, or "".
-func (s *Server) URL() string {
-	s.srvMu.Lock()
-	defer s.srvMu.Unlock()
-	return s.url
-}
+func (s *Server) URL() string { return s.ln.URL() }
 
-// shutdownGrace is how long Close lets requests in flight finish before cutting connections.
+// shutdownGrace is how long Close lets requests in flight finish before cutting connections: a
+// connection a client dialed but never used would hold a graceful shutdown for five seconds.
 const shutdownGrace = 500 * time.Millisecond
 
 // Close stops the server and webhook delivery; it is safe to call more than once.
-func (s *Server) Close() error {
-	var err error
-	s.closeOnce.Do(func() {
-		close(s.closed)
-		s.srvMu.Lock()
-		srv, done := s.srv, s.serveDone
-		s.srvMu.Unlock()
-		if srv != nil {
-			// A graceful shutdown waits for requests in flight (their sleeps end with s.closed). A
-			// connection a client dialed but never used stays "new" to net/http for five seconds
-			// and would hold Shutdown that long, so after a short grace the rest is cut off: an
-			// emulator has nothing to flush, and an idle connection is no failure.
-			ctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
-			if e := srv.Shutdown(ctx); e != nil {
-				if e := srv.Close(); e != nil {
-					err = fmt.Errorf("emulator: closing: %w", e)
-				}
-			}
-			cancel()
-			<-done
-		}
-		if s.hooks != nil {
-			s.hooks.close()
-		}
-	})
-	return err
-}
+func (s *Server) Close() error { return s.ln.Close() }
 
 // Requests returns the requests received so far (the newest 100,000), in arrival order.
 func (s *Server) Requests() []RequestRecord {
-	s.reqMu.Lock()
-	out := append([]RequestRecord(nil), s.reqs...)
-	s.reqMu.Unlock()
+	out := s.reqs.Snapshot()
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Time.Before(out[j].Time) })
 	return out
 }
 
 // RequestCount returns the number of requests received since start (or the last ResetRequests).
-func (s *Server) RequestCount() int {
-	s.reqMu.Lock()
-	defer s.reqMu.Unlock()
-	return s.nreq
-}
+func (s *Server) RequestCount() int { return s.reqs.Count() }
 
 // ResetRequests forgets the recorded requests.
-func (s *Server) ResetRequests() {
-	s.reqMu.Lock()
-	s.reqs, s.nreq = nil, 0
-	s.reqMu.Unlock()
-}
-
-func (s *Server) record(rr RequestRecord) {
-	s.reqMu.Lock()
-	s.nreq++
-	if len(s.reqs) >= maxRequestLog {
-		n := copy(s.reqs, s.reqs[len(s.reqs)/2:])
-		s.reqs = s.reqs[:n]
-	}
-	s.reqs = append(s.reqs, rr)
-	s.reqMu.Unlock()
-}
+func (s *Server) ResetRequests() { s.reqs.Reset() }
 
 // Summary describes the emulator for the command line: its URL, the organization, the repositories
 // holding content, and live objects per collection.
@@ -301,31 +223,4 @@ func (s *Server) Summary() map[string]any {
 		"url": s.URL(), "org": s.st.org.login, "content_repos": content, "collections": colls,
 		"app_id": s.cfg.AppID, "installation_id": s.cfg.InstallationID,
 	}
-}
-
-// sleep waits for d unless the request or the server ends first; it reports whether it slept fully.
-func (s *Server) sleep(ctx context.Context, d time.Duration) bool {
-	if d <= 0 {
-		return true
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	case <-s.closed:
-		return false
-	}
-}
-
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	w.status = code
-	w.ResponseWriter.WriteHeader(code)
 }

@@ -7,16 +7,15 @@ package emulator
 
 import (
 	"bytes"
-	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/sequinsync/sequin/providers/emulatorkit"
 )
 
 // Config configures an emulator.
@@ -68,24 +67,19 @@ type Server struct {
 	cfg    Config
 	log    *slog.Logger
 	mux    *http.ServeMux
-	limit  *limiter
-	search *limiter
+	limit  *emulatorkit.Limiter
+	search *emulatorkit.Limiter
 	hooks  *webhooks
 
 	mu     sync.RWMutex // guards the store
 	st     *store
 	tokens map[string]time.Time // OAuth access tokens issued, with their expiry
 
-	faults faultQueue
+	faults emulatorkit.Queue[Fault]
 
-	reqMu sync.Mutex
-	reqs  []RequestRecord
+	reqs emulatorkit.Log[RequestRecord]
 
-	srvMu     sync.Mutex
-	srv       *http.Server
-	url       string
-	serveDone chan struct{}
-	closeOnce sync.Once
+	ln emulatorkit.Listener
 }
 
 // RequestRecord is one request as the server saw it.
@@ -130,13 +124,15 @@ func New(cfg Config) *Server {
 	s := &Server{
 		cfg:    cfg,
 		log:    cfg.Logger,
-		limit:  &limiter{limit: cfg.RateLimit, window: cfg.RateLimitWindow},
-		search: &limiter{limit: cfg.SearchRateLimit, window: time.Second},
+		limit:  emulatorkit.NewLimiter(cfg.RateLimit, cfg.RateLimitWindow),
+		search: emulatorkit.NewLimiter(cfg.SearchRateLimit, time.Second),
 		tokens: map[string]time.Time{},
 	}
 	if cfg.WebhookURL != "" {
 		s.hooks = newWebhooks(cfg.WebhookURL, cfg.WebhookSecret, s.log)
+		s.ln.OnClose = s.hooks.close
 	}
+	s.ln.Log, s.ln.Grace = s.log, 3*time.Second
 	now := cfg.Now().UnixMilli()
 	s.st = newStore(now)
 	seed(s.st, cfg.Seed, uint64(cfg.RandSeed), now)
@@ -152,96 +148,25 @@ func (s *Server) Handler() http.Handler { return s }
 
 // Start listens on addr (e.g. "127.0.0.1:0"), serves in the background and returns the base URL.
 func (s *Server) Start(addr string) (string, error) {
-	s.srvMu.Lock()
-	defer s.srvMu.Unlock()
-	if s.srv != nil {
-		return "", errors.New("emulator: already started")
-	}
-	ln, err := net.Listen("tcp", addr)
+	url, err := s.ln.Start(addr, s)
 	if err != nil {
-		return "", fmt.Errorf("emulator: listening on %s: %w", addr, err)
+		return "", err
 	}
-	host, port, err := net.SplitHostPort(ln.Addr().String())
-	if err != nil {
-		_ = ln.Close()
-		return "", fmt.Errorf("emulator: reading listen address: %w", err)
-	}
-	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
-		host = "127.0.0.1"
-	}
-	s.url = "http://" + net.JoinHostPort(host, port)
-	s.srv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
-	s.serveDone = make(chan struct{})
-	go func() {
-		defer close(s.serveDone)
-		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			s.log.Error("emulator server stopped", "error", err)
-		}
-	}()
-	s.log.Info("hubspot emulator listening", "url", s.url)
-	return s.url, nil
+	s.log.Info("hubspot emulator listening", "url", url)
+	return url, nil
 }
 
 // URL returns the base URL after Start, or "".
-func (s *Server) URL() string {
-	s.srvMu.Lock()
-	defer s.srvMu.Unlock()
-	return s.url
-}
+func (s *Server) URL() string { return s.ln.URL() }
 
 // Close stops the server and webhook delivery; it is safe to call more than once.
-func (s *Server) Close() error {
-	var err error
-	s.closeOnce.Do(func() {
-		s.srvMu.Lock()
-		srv, done := s.srv, s.serveDone
-		s.srvMu.Unlock()
-		if srv != nil {
-			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-			if e := srv.Shutdown(ctx); e != nil {
-				_ = srv.Close()
-				err = fmt.Errorf("emulator: shutting down: %w", e)
-			}
-			cancel()
-			<-done
-		}
-		if s.hooks != nil {
-			s.hooks.close()
-		}
-	})
-	return err
-}
+func (s *Server) Close() error { return s.ln.Close() }
 
 // Requests returns the requests received so far, in arrival order.
-func (s *Server) Requests() []RequestRecord {
-	s.reqMu.Lock()
-	defer s.reqMu.Unlock()
-	return append([]RequestRecord(nil), s.reqs...)
-}
+func (s *Server) Requests() []RequestRecord { return s.reqs.Snapshot() }
 
 // ResetRequests forgets the recorded requests.
-func (s *Server) ResetRequests() {
-	s.reqMu.Lock()
-	s.reqs = nil
-	s.reqMu.Unlock()
-}
-
-// record appends a request to the log and returns its index.
-func (s *Server) record(r *http.Request, body []byte) int {
-	s.reqMu.Lock()
-	defer s.reqMu.Unlock()
-	s.reqs = append(s.reqs, RequestRecord{Time: time.Now(), Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Body: body})
-	return len(s.reqs) - 1
-}
-
-// setStatus fills in the status of a logged request.
-func (s *Server) setStatus(i, status int) {
-	s.reqMu.Lock()
-	if i < len(s.reqs) {
-		s.reqs[i].Status = status
-	}
-	s.reqMu.Unlock()
-}
+func (s *Server) ResetRequests() { s.reqs.Reset() }
 
 // ServeHTTP logs the request, applies faults, authentication and rate limits, then serves it.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -258,12 +183,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
-	idx := s.record(r, body)
+	seq := s.reqs.Add(RequestRecord{Time: time.Now(), Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Body: body})
 	w.Header().Set("Date", s.cfg.Now().UTC().Format(http.TimeFormat))
-	cw := &captureWriter{ResponseWriter: w, status: http.StatusOK}
-	defer func() { s.setStatus(idx, cw.status) }()
+	cw := emulatorkit.NewStatusWriter(w)
+	defer s.reqs.Update(seq, func(rr *RequestRecord) { rr.Status = cw.Status() })
 
-	f := s.faults.take(r.Method, r.URL.Path)
+	f := s.faults.Take(r.Method, r.URL.Path)
 	if f != nil && f.Delay > 0 {
 		time.Sleep(f.Delay)
 	}
@@ -272,8 +197,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if f != nil && f.AfterApply {
-		rec := &bufferWriter{header: http.Header{}}
-		s.serve(rec, r)
+		s.serve(emulatorkit.Discard(), r)
 		f.write(cw)
 		return
 	}
@@ -289,16 +213,16 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		searching := r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/search")
 		if searching {
-			if ok, _ := s.search.allow(time.Now()); !ok {
+			if ok, _ := s.search.Allow(time.Now()); !ok {
 				writeError(w, errSecondlyLimit())
 				return
 			}
 		} else {
-			ok, remaining := s.limit.take(time.Now())
-			if s.limit.limit > 0 {
+			ok, remaining, _ := s.limit.Admit(time.Now())
+			if s.limit.Limit() > 0 {
 				h := w.Header()
 				h.Set("X-HubSpot-RateLimit-Interval-Milliseconds", fmt.Sprint(s.cfg.RateLimitWindow.Milliseconds()))
-				h.Set("X-HubSpot-RateLimit-Max", fmt.Sprint(s.limit.limit))
+				h.Set("X-HubSpot-RateLimit-Max", fmt.Sprint(s.limit.Limit()))
 				h.Set("X-HubSpot-RateLimit-Remaining", fmt.Sprint(remaining))
 			}
 			if !ok {
@@ -340,25 +264,3 @@ func (s *Server) authenticate(r *http.Request) *apiError {
 	}
 	return errBadToken()
 }
-
-// captureWriter remembers the status written.
-type captureWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (c *captureWriter) WriteHeader(status int) {
-	c.status = status
-	c.ResponseWriter.WriteHeader(status)
-}
-
-// bufferWriter swallows a response (the "apply then fail" faults).
-type bufferWriter struct {
-	header http.Header
-	status int
-	buf    bytes.Buffer
-}
-
-func (b *bufferWriter) Header() http.Header         { return b.header }
-func (b *bufferWriter) Write(p []byte) (int, error) { return b.buf.Write(p) }
-func (b *bufferWriter) WriteHeader(status int)      { b.status = status }

@@ -9,19 +9,18 @@ package emulator
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/sequinsync/sequin/providers/emulatorkit"
 )
 
 // Config configures an emulator.
@@ -75,17 +74,11 @@ type Server struct {
 	tokens  map[string]time.Time // issued access tokens and their expiry
 	refresh map[string]bool      // issued refresh tokens
 
-	faults faultQueue
+	faults emulatorkit.Queue[Fault]
 
-	reqMu sync.Mutex
-	reqs  []RequestRecord
+	reqs emulatorkit.Log[RequestRecord]
 
-	srvMu     sync.Mutex
-	srv       *http.Server
-	url       string
-	serveDone chan struct{}
-	closed    chan struct{}
-	closeOnce sync.Once
+	ln emulatorkit.Listener
 }
 
 // RequestRecord is one request as the server saw it.
@@ -122,15 +115,17 @@ func New(cfg Config) *Server {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	s := &Server{
-		cfg: cfg, log: cfg.Logger, st: newStore(), closed: make(chan struct{}),
+		cfg: cfg, log: cfg.Logger, st: newStore(),
 		rng:        rand.New(rand.NewPCG(uint64(cfg.RandSeed), 0x11ea5)),
 		tokens:     map[string]time.Time{},
 		refresh:    map[string]bool{},
 		requests:   &budget{limit: cfg.RateLimit, window: cfg.RateLimitWindow},
 		complexity: &budget{limit: cfg.ComplexityLimit, window: cfg.RateLimitWindow},
 	}
+	s.ln.Log = s.log
 	if cfg.WebhookURL != "" {
-		s.hooks = newWebhooks(cfg.WebhookURL, cfg.WebhookSecret, s.log, s.closed)
+		s.hooks = newWebhooks(cfg.WebhookURL, cfg.WebhookSecret, s.log, s.ln.Done())
+		s.ln.OnClose = s.hooks.wait
 	}
 	s.seed(cfg.Seed)
 	return s
@@ -144,107 +139,25 @@ func (s *Server) Handler() http.Handler { return s }
 
 // Start listens on addr (e.g. "127.0.0.1:0"), serves in the background and returns the base URL.
 func (s *Server) Start(addr string) (string, error) {
-	s.srvMu.Lock()
-	defer s.srvMu.Unlock()
-	if s.srv != nil {
-		return "", errors.New("emulator: already started")
-	}
-	ln, err := net.Listen("tcp", addr)
+	url, err := s.ln.Start(addr, s)
 	if err != nil {
-		return "", fmt.Errorf("emulator: listening on %s: %w", addr, err)
+		return "", err
 	}
-	host, port, err := net.SplitHostPort(ln.Addr().String())
-	if err != nil {
-		_ = ln.Close()
-		return "", fmt.Errorf("emulator: reading listen address: %w", err)
-	}
-	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
-		host = "127.0.0.1"
-	}
-	s.url = "http://" + net.JoinHostPort(host, port)
-	s.srv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
-	s.serveDone = make(chan struct{})
-	go func() {
-		defer close(s.serveDone)
-		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			s.log.Error("emulator server stopped", "error", err)
-		}
-	}()
-	s.log.Info("linear emulator listening", "url", s.url)
-	return s.url, nil
+	s.log.Info("linear emulator listening", "url", url)
+	return url, nil
 }
 
 // URL returns the base URL after Start, or "".
-func (s *Server) URL() string {
-	s.srvMu.Lock()
-	defer s.srvMu.Unlock()
-	return s.url
-}
+func (s *Server) URL() string { return s.ln.URL() }
 
 // Close stops the server and webhook delivery; it is safe to call more than once.
-func (s *Server) Close() error {
-	var err error
-	s.closeOnce.Do(func() {
-		close(s.closed)
-		s.srvMu.Lock()
-		srv, done := s.srv, s.serveDone
-		s.srvMu.Unlock()
-		if srv != nil {
-			// In-flight requests get a moment; connections a client opened but never used would hold
-			// a graceful shutdown for seconds, so past it the rest is cut off.
-			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-			if e := srv.Shutdown(ctx); e != nil {
-				if e := srv.Close(); e != nil {
-					err = fmt.Errorf("emulator: closing: %w", e)
-				}
-			}
-			cancel()
-			<-done
-		}
-		if s.hooks != nil {
-			s.hooks.wait()
-		}
-	})
-	return err
-}
+func (s *Server) Close() error { return s.ln.Close() }
 
 // Requests returns the requests received so far, in arrival order.
-func (s *Server) Requests() []RequestRecord {
-	s.reqMu.Lock()
-	defer s.reqMu.Unlock()
-	return append([]RequestRecord(nil), s.reqs...)
-}
+func (s *Server) Requests() []RequestRecord { return s.reqs.Snapshot() }
 
 // ResetRequests forgets the recorded requests.
-func (s *Server) ResetRequests() {
-	s.reqMu.Lock()
-	s.reqs = nil
-	s.reqMu.Unlock()
-}
-
-// record appends a request to the log.
-func (s *Server) record(rr RequestRecord) {
-	s.reqMu.Lock()
-	s.reqs = append(s.reqs, rr)
-	s.reqMu.Unlock()
-}
-
-// sleep waits for d unless the request or the server ends first; it reports whether it slept fully.
-func (s *Server) sleep(ctx context.Context, d time.Duration) bool {
-	if d <= 0 {
-		return true
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	case <-s.closed:
-		return false
-	}
-}
+func (s *Server) ResetRequests() { s.reqs.Reset() }
 
 // recorder buffers an answer so that a fault can replace it after the request was applied.
 type recorder struct {
@@ -280,10 +193,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(rec.status)
 		_, _ = w.Write(rec.body.Bytes())
 		rr.Status = rec.status
-		s.record(rr)
+		s.reqs.Add(rr)
 	}()
 	rec.header.Set("Date", s.cfg.Now().UTC().Format(http.TimeFormat))
-	if !s.sleep(r.Context(), s.cfg.Latency) {
+	if !s.ln.Sleep(r.Context(), s.cfg.Latency) {
 		writeErrors(rec, errForStatus(http.StatusServiceUnavailable))
 		return
 	}
@@ -292,9 +205,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeErrors(rec, errParse("The request body could not be read or is larger than 1 MB."))
 		return
 	}
-	fault := s.faults.take(r.Method, r.URL.Path)
+	fault := s.faults.Take(r.Method, r.URL.Path)
 	if fault != nil {
-		if !s.sleep(r.Context(), fault.Delay) {
+		if !s.ln.Sleep(r.Context(), fault.Delay) {
 			writeErrors(rec, errForStatus(http.StatusServiceUnavailable))
 			return
 		}

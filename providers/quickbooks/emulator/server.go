@@ -7,17 +7,15 @@
 package emulator
 
 import (
-	"context"
-	"errors"
-	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/sequinsync/sequin/providers/emulatorkit"
 )
 
 // Config configures an emulator.
@@ -55,7 +53,7 @@ const DefaultRealmID = "9130350000000001"
 type Server struct {
 	cfg   Config
 	log   *slog.Logger
-	limit *limiter
+	limit *emulatorkit.Limiter
 	hooks *webhooks
 	mux   *http.ServeMux
 
@@ -65,25 +63,15 @@ type Server struct {
 	access    map[string]time.Time
 	refreshes map[string]bool
 
-	faults faultQueue
+	faults emulatorkit.Queue[Fault]
 
-	reqMu sync.Mutex
-	reqs  []RequestRecord
+	reqs emulatorkit.Log[RequestRecord]
 
-	srvMu     sync.Mutex
-	srv       *http.Server
-	url       string
-	serveDone chan struct{}
-	closeOnce sync.Once
+	ln emulatorkit.Listener
 }
 
 // RequestRecord is one request as the server saw it.
-type RequestRecord struct {
-	Time   time.Time
-	Method string
-	Path   string
-	Status int
-}
+type RequestRecord = emulatorkit.Request
 
 // New builds an emulator and seeds it.
 func New(cfg Config) *Server {
@@ -102,7 +90,7 @@ func New(cfg Config) *Server {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, limit: &limiter{limit: cfg.RateLimit, window: cfg.RateLimitWindow},
+	s := &Server{cfg: cfg, log: cfg.Logger, limit: emulatorkit.NewLimiter(cfg.RateLimit, cfg.RateLimitWindow),
 		entities: map[string]*entityTable{}, requests: map[string]stored{}, access: map[string]time.Time{}, refreshes: map[string]bool{}}
 	for _, t := range cfg.RefreshTokens {
 		s.refreshes[t] = true
@@ -112,73 +100,26 @@ func New(cfg Config) *Server {
 	}
 	if cfg.WebhookURL != "" {
 		s.hooks = newWebhooks(cfg.WebhookURL, cfg.WebhookSecret, s.log)
+		s.ln.OnClose = s.hooks.close
 	}
 	s.mux = s.routes()
 	s.seed(cfg.Seed)
+	s.ln.Log = s.log
 	return s
 }
 
 // Start listens on addr (e.g. "127.0.0.1:0"), serves in the background and returns the base URL.
 func (s *Server) Start(addr string) (string, error) {
-	s.srvMu.Lock()
-	defer s.srvMu.Unlock()
-	if s.srv != nil {
-		return "", errors.New("emulator: already started")
-	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return "", fmt.Errorf("emulator: listening on %s: %w", addr, err)
-	}
-	host, port, err := net.SplitHostPort(ln.Addr().String())
-	if err != nil {
-		_ = ln.Close()
-		return "", fmt.Errorf("emulator: reading listen address: %w", err)
-	}
-	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
-		host = "127.0.0.1"
-	}
-	s.url = "http://" + net.JoinHostPort(host, port)
-	s.srv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
-	s.serveDone = make(chan struct{})
-	go func() {
-		defer close(s.serveDone)
-		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			s.log.Error("emulator server stopped", "error", err)
-		}
-	}()
-	return s.url, nil
+	return s.ln.Start(addr, s)
 }
 
 // Close stops the server and webhook delivery, cutting connections still open after a short grace
 // period; it is safe to call more than once.
-func (s *Server) Close() error {
-	var err error
-	s.closeOnce.Do(func() {
-		s.srvMu.Lock()
-		srv, done := s.srv, s.serveDone
-		s.srvMu.Unlock()
-		if srv != nil {
-			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-			if e := srv.Shutdown(ctx); e != nil {
-				if e := srv.Close(); e != nil {
-					err = fmt.Errorf("emulator: closing: %w", e)
-				}
-			}
-			cancel()
-			<-done
-		}
-		if s.hooks != nil {
-			s.hooks.close()
-		}
-	})
-	return err
-}
+func (s *Server) Close() error { return s.ln.Close() }
 
 // Summary describes the emulator for the command line: its URL, realm and live objects per entity.
 func (s *Server) Summary() map[string]any {
-	s.srvMu.Lock()
-	u := s.url
-	s.srvMu.Unlock()
+	u := s.ln.URL()
 	counts := map[string]any{}
 	for _, e := range entityKinds {
 		counts[e.name] = s.Count(e.name)
@@ -187,31 +128,15 @@ func (s *Server) Summary() map[string]any {
 }
 
 // Requests returns the requests received so far, in arrival order.
-func (s *Server) Requests() []RequestRecord {
-	s.reqMu.Lock()
-	defer s.reqMu.Unlock()
-	return append([]RequestRecord(nil), s.reqs...)
-}
-
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	w.status = code
-	w.ResponseWriter.WriteHeader(code)
-}
+func (s *Server) Requests() []RequestRecord { return s.reqs.Snapshot() }
 
 // ServeHTTP answers one request: rate limit, injected faults, then the API itself.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	arrival := time.Now()
-	sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+	sw := emulatorkit.NewStatusWriter(w)
 	defer func() {
-		s.reqMu.Lock()
-		s.reqs = append(s.reqs, RequestRecord{Time: arrival, Method: r.Method, Path: r.URL.Path, Status: sw.status})
-		s.reqMu.Unlock()
-		s.log.Debug("request", "method", r.Method, "path", r.URL.Path, "status", sw.status)
+		s.reqs.Add(RequestRecord{Time: arrival, Method: r.Method, Path: r.URL.Path, Status: sw.Status()})
+		s.log.Debug("request", "method", r.Method, "path", r.URL.Path, "status", sw.Status())
 	}()
 	if !strings.HasPrefix(r.URL.Path, "/v3/") {
 		// The token endpoint is another Intuit service: the Accounting API's throttle and the
@@ -219,13 +144,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.mux.ServeHTTP(sw, r)
 		return
 	}
-	if ok, wait := s.limit.allow(arrival); !ok {
+	if ok, wait := s.limit.Allow(arrival); !ok {
 		secs := int((wait + time.Second - 1) / time.Second)
 		sw.Header().Set("Retry-After", strconv.Itoa(max(secs, 1)))
 		writeFault(sw, http.StatusTooManyRequests, "THROTTLING", "message=ThrottleExceeded; errorCode=003001; statusCode=429", "The request exceeded the maximum number of requests allowed.", "003001")
 		return
 	}
-	f := s.faults.take(r.Method)
+	f := s.faults.Take(r.Method, r.URL.Path)
 	if f != nil && !f.AfterApply {
 		f.write(sw, arrival)
 		return
@@ -234,13 +159,6 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.mux.ServeHTTP(sw, r)
 		return
 	}
-	s.mux.ServeHTTP(discard{header: http.Header{}}, r)
+	s.mux.ServeHTTP(emulatorkit.Discard(), r)
 	f.write(sw, arrival)
 }
-
-// discard is a ResponseWriter that drops the answer of a request whose response is "lost".
-type discard struct{ header http.Header }
-
-func (d discard) Header() http.Header         { return d.header }
-func (d discard) Write(b []byte) (int, error) { return len(b), nil }
-func (d discard) WriteHeader(int)             {}

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/sequinsync/sequin/providers/emulatorkit"
 )
 
 // apiRequest is one REST API call, from the wire or from a composite subrequest.
@@ -55,10 +57,10 @@ const maxBody = 8 << 20
 // limits, then the API itself.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	arrival := time.Now()
-	sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+	sw := emulatorkit.NewStatusWriter(w)
 	defer func() {
-		s.record(RequestRecord{Time: arrival, Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Status: sw.status})
-		s.log.Debug("request", "method", r.Method, "path", r.URL.Path, "status", sw.status, "duration", time.Since(arrival))
+		s.reqs.Add(RequestRecord{Time: arrival, Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Status: sw.Status()})
+		s.log.Debug("request", "method", r.Method, "path", r.URL.Path, "status", sw.Status(), "duration", time.Since(arrival))
 	}()
 	switch {
 	case r.URL.Path == "/services/oauth2/token":
@@ -73,13 +75,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeAPI(sw, errNotFound().response())
 		return
 	}
-	if !s.sleep(r.Context(), s.cfg.Latency) {
+	if !s.ln.Sleep(r.Context(), s.cfg.Latency) {
 		writeAPI(sw, errForStatus(http.StatusServiceUnavailable).response())
 		return
 	}
-	fault := s.faults.take(r.Method, rest)
+	fault := s.faults.Take(r.Method, rest)
 	if fault != nil && !fault.AfterApply {
-		if !s.sleep(r.Context(), fault.Delay) {
+		if !s.ln.Sleep(r.Context(), fault.Delay) {
 			writeAPI(sw, errForStatus(http.StatusServiceUnavailable).response())
 			return
 		}
@@ -106,7 +108,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	sw.Header().Set("Sforce-Limit-Info", fmt.Sprintf("api-usage=%d/%d", usage, s.cfg.DailyLimit))
 	if fault != nil {
-		if s.sleep(r.Context(), fault.Delay) && !fault.passive() {
+		if s.ln.Sleep(r.Context(), fault.Delay) && !fault.passive() {
 			fault.write(sw)
 			return
 		}
@@ -165,18 +167,6 @@ func writeAPI(w http.ResponseWriter, resp apiResponse) {
 	w.Header().Set("Content-Type", "application/json;charset=UTF-8")
 	w.WriteHeader(resp.status)
 	_, _ = w.Write(resp.body)
-}
-
-// statusWriter remembers the status written, for the request log.
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-// WriteHeader records the status and writes it.
-func (w *statusWriter) WriteHeader(code int) {
-	w.status = code
-	w.ResponseWriter.WriteHeader(code)
 }
 
 // versions answers GET /services/data.

@@ -7,16 +7,15 @@
 package emulator
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/sequinsync/sequin/providers/emulatorkit"
 )
 
 // APIVersion is the REST API version the emulator advertises first; it answers any version from
@@ -83,17 +82,11 @@ type Server struct {
 	window   rateWindow
 	suite    int // counter for test-facing defaults
 
-	faults faultQueue
+	faults emulatorkit.Queue[Fault]
 
-	reqMu sync.Mutex
-	reqs  []RequestRecord
+	reqs emulatorkit.Log[RequestRecord]
 
-	srvMu     sync.Mutex
-	srv       *http.Server
-	url       string
-	serveDone chan struct{}
-	closeOnce sync.Once
-	closed    chan struct{}
+	ln emulatorkit.Listener
 }
 
 // New builds an emulator and seeds its org.
@@ -122,7 +115,7 @@ func New(cfg Config) *Server {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, closed: make(chan struct{}),
+	s := &Server{cfg: cfg, log: cfg.Logger,
 		rng:      rand.New(rand.NewPCG(uint64(cfg.RandSeed), 0x5a1e5f0)),
 		st:       newStore(),
 		locators: map[string]*locator{},
@@ -130,6 +123,7 @@ func New(cfg Config) *Server {
 	}
 	s.window = rateWindow{limit: cfg.RateLimit, per: cfg.RateLimitWindow}
 	s.seed(cfg.Seed)
+	s.ln.Log, s.ln.Grace = s.log, 3*time.Second
 	return s
 }
 
@@ -139,76 +133,22 @@ func (s *Server) Handler() http.Handler { return s }
 // Start listens on addr (e.g. "127.0.0.1:0"), serves in the background and returns the instance URL,
 // e.g. "http://127.0.0.1:41234", which is also the login URL of its token endpoint.
 func (s *Server) Start(addr string) (string, error) {
-	s.srvMu.Lock()
-	defer s.srvMu.Unlock()
-	if s.srv != nil {
-		return "", errors.New("emulator: already started")
-	}
-	ln, err := net.Listen("tcp", addr)
+	url, err := s.ln.Start(addr, s)
 	if err != nil {
-		return "", fmt.Errorf("emulator: listening on %s: %w", addr, err)
+		return "", err
 	}
-	host, port, err := net.SplitHostPort(ln.Addr().String())
-	if err != nil {
-		_ = ln.Close()
-		return "", fmt.Errorf("emulator: reading listen address: %w", err)
-	}
-	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
-		host = "127.0.0.1"
-	}
-	s.url = "http://" + net.JoinHostPort(host, port)
-	s.srv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
-	s.serveDone = make(chan struct{})
-	go func() {
-		defer close(s.serveDone)
-		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			s.log.Error("emulator server stopped", "error", err)
-		}
-	}()
-	s.log.Info("salesforce emulator listening", "url", s.url)
-	return s.url, nil
+	s.log.Info("salesforce emulator listening", "url", url)
+	return url, nil
 }
 
 // URL returns the instance URL after Start, or "".
-func (s *Server) URL() string {
-	s.srvMu.Lock()
-	defer s.srvMu.Unlock()
-	return s.url
-}
+func (s *Server) URL() string { return s.ln.URL() }
 
 // Close stops the server, cutting idle connections; it is safe to call more than once.
-func (s *Server) Close() error {
-	var err error
-	s.closeOnce.Do(func() {
-		close(s.closed)
-		s.srvMu.Lock()
-		srv, done := s.srv, s.serveDone
-		s.srvMu.Unlock()
-		if srv != nil {
-			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-			if e := srv.Shutdown(ctx); e != nil {
-				_ = srv.Close()
-				err = fmt.Errorf("emulator: shutting down: %w", e)
-			}
-			cancel()
-			<-done
-		}
-	})
-	return err
-}
+func (s *Server) Close() error { return s.ln.Close() }
 
 // Requests returns the requests received so far, in arrival order.
-func (s *Server) Requests() []RequestRecord {
-	s.reqMu.Lock()
-	defer s.reqMu.Unlock()
-	return append([]RequestRecord(nil), s.reqs...)
-}
-
-func (s *Server) record(rr RequestRecord) {
-	s.reqMu.Lock()
-	s.reqs = append(s.reqs, rr)
-	s.reqMu.Unlock()
-}
+func (s *Server) Requests() []RequestRecord { return s.reqs.Snapshot() }
 
 // Summary describes the emulator for the command line: its URL, client id and records per object.
 func (s *Server) Summary() map[string]any {
@@ -221,23 +161,6 @@ func (s *Server) Summary() map[string]any {
 	s.mu.Unlock()
 	return map[string]any{"url": s.URL(), "login_url": s.URL(), "client_id": s.cfg.ClientID,
 		"api_version": APIVersion, "objects": objs, "api_usage": fmt.Sprintf("%d/%d", usage, s.cfg.DailyLimit)}
-}
-
-// sleep waits for d unless the request or the server ends first; it reports whether it slept fully.
-func (s *Server) sleep(ctx context.Context, d time.Duration) bool {
-	if d <= 0 {
-		return true
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	case <-s.closed:
-		return false
-	}
 }
 
 // rateWindow admits limit requests per period, refilling continuously.

@@ -6,17 +6,16 @@
 package emulator
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/sequinsync/sequin/providers/emulatorkit"
 )
 
 // APIVersion is the Admin API version the emulator's base URL names.
@@ -68,17 +67,11 @@ type Server struct {
 	rng *rand.Rand
 	st  *store
 
-	faults faultQueue
+	faults emulatorkit.Queue[Fault]
 
-	reqMu sync.Mutex
-	reqs  []RequestRecord
+	reqs emulatorkit.Log[RequestRecord]
 
-	srvMu     sync.Mutex
-	srv       *http.Server
-	url       string
-	serveDone chan struct{}
-	closed    chan struct{}
-	closeOnce sync.Once
+	ln emulatorkit.Listener
 }
 
 // RequestRecord is one request as the server saw it.
@@ -115,14 +108,16 @@ func New(cfg Config) *Server {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, closed: make(chan struct{}),
+	s := &Server{cfg: cfg, log: cfg.Logger,
 		rng:    rand.New(rand.NewPCG(uint64(cfg.RandSeed), 0x5a0f1f)),
 		bucket: newBucket(cfg.RateLimit, cfg.RateLimitWindow, cfg.BucketSize)}
 	if cfg.WebhookURL != "" {
 		s.hooks = newWebhooks(cfg.WebhookURL, cfg.WebhookSecret, cfg.Shop, s.log)
+		s.ln.OnClose = s.hooks.close
 	}
 	s.st = newStore()
 	s.seed(cfg.Seed)
+	s.ln.Log, s.ln.Grace = s.log, 3*time.Second
 	return s
 }
 
@@ -135,86 +130,34 @@ func (s *Server) Handler() http.Handler { return s }
 // Start listens on addr (e.g. "127.0.0.1:0"), serves in the background and returns the API's base
 // URL, e.g. "http://127.0.0.1:41234/admin/api/2024-07".
 func (s *Server) Start(addr string) (string, error) {
-	s.srvMu.Lock()
-	defer s.srvMu.Unlock()
-	if s.srv != nil {
-		return "", errors.New("emulator: already started")
-	}
-	ln, err := net.Listen("tcp", addr)
+	root, err := s.ln.Start(addr, s)
 	if err != nil {
-		return "", fmt.Errorf("emulator: listening on %s: %w", addr, err)
+		return "", err
 	}
-	host, port, err := net.SplitHostPort(ln.Addr().String())
-	if err != nil {
-		_ = ln.Close()
-		return "", fmt.Errorf("emulator: reading listen address: %w", err)
-	}
-	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
-		host = "127.0.0.1"
-	}
-	s.url = "http://" + net.JoinHostPort(host, port) + "/admin/api/" + APIVersion
-	s.srv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
-	s.serveDone = make(chan struct{})
-	go func() {
-		defer close(s.serveDone)
-		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			s.log.Error("emulator server stopped", "error", err)
-		}
-	}()
-	s.log.Info("shopify emulator listening", "url", s.url, "shop", s.cfg.Shop)
-	return s.url, nil
+	url := root + apiPath
+	s.log.Info("shopify emulator listening", "url", url, "shop", s.cfg.Shop)
+	return url, nil
 }
 
 // URL returns the API's base URL after Start, or "".
 func (s *Server) URL() string {
-	s.srvMu.Lock()
-	defer s.srvMu.Unlock()
-	return s.url
+	if root := s.ln.URL(); root != "" {
+		return root + apiPath
+	}
+	return ""
 }
+
+// apiPath is the path of the API's base URL.
+const apiPath = "/admin/api/" + APIVersion
 
 // Close stops the server and webhook delivery; it is safe to call more than once.
-func (s *Server) Close() error {
-	var err error
-	s.closeOnce.Do(func() {
-		close(s.closed)
-		s.srvMu.Lock()
-		srv, done := s.srv, s.serveDone
-		s.srvMu.Unlock()
-		if srv != nil {
-			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-			if e := srv.Shutdown(ctx); e != nil {
-				_ = srv.Close()
-				err = fmt.Errorf("emulator: shutting down: %w", e)
-			}
-			cancel()
-			<-done
-		}
-		if s.hooks != nil {
-			s.hooks.close()
-		}
-	})
-	return err
-}
+func (s *Server) Close() error { return s.ln.Close() }
 
 // Requests returns the requests received so far, in arrival order.
-func (s *Server) Requests() []RequestRecord {
-	s.reqMu.Lock()
-	defer s.reqMu.Unlock()
-	return append([]RequestRecord(nil), s.reqs...)
-}
+func (s *Server) Requests() []RequestRecord { return s.reqs.Snapshot() }
 
 // ResetRequests forgets the recorded requests.
-func (s *Server) ResetRequests() {
-	s.reqMu.Lock()
-	s.reqs = nil
-	s.reqMu.Unlock()
-}
-
-func (s *Server) record(rr RequestRecord) {
-	s.reqMu.Lock()
-	s.reqs = append(s.reqs, rr)
-	s.reqMu.Unlock()
-}
+func (s *Server) ResetRequests() { s.reqs.Reset() }
 
 // Summary describes the emulator for the command line: its URL, shop and objects per collection.
 func (s *Server) Summary() map[string]any {
@@ -229,42 +172,14 @@ func (s *Server) Summary() map[string]any {
 		"collections": colls, "locations": locations, "events": events}
 }
 
-// sleep waits for d unless the request or the server ends first; it reports whether it slept fully.
-func (s *Server) sleep(ctx context.Context, d time.Duration) bool {
-	if d <= 0 {
-		return true
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	case <-s.closed:
-		return false
-	}
-}
-
-// statusWriter remembers the status written, for the request log.
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	w.status = code
-	w.ResponseWriter.WriteHeader(code)
-}
-
 // ServeHTTP answers one API request: latency, injected faults, authentication, the rate limit, then
 // the API itself.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	arrival := time.Now()
-	sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+	sw := emulatorkit.NewStatusWriter(w)
 	defer func() {
-		s.record(RequestRecord{Time: arrival, Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Status: sw.status})
-		s.log.Debug("request", "method", r.Method, "path", r.URL.Path, "status", sw.status, "duration", time.Since(arrival))
+		s.reqs.Add(RequestRecord{Time: arrival, Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Status: sw.Status()})
+		s.log.Debug("request", "method", r.Method, "path", r.URL.Path, "status", sw.Status(), "duration", time.Since(arrival))
 	}()
 	h := sw.Header()
 	h.Set("X-Request-Id", requestID())
@@ -275,13 +190,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.Set("X-Shopify-Api-Version", version)
-	if !s.sleep(r.Context(), s.cfg.Latency) {
+	if !s.ln.Sleep(r.Context(), s.cfg.Latency) {
 		writeError(sw, errForStatus(http.StatusServiceUnavailable))
 		return
 	}
-	fault := s.faults.take(r.Method, rest)
+	fault := s.faults.Take(r.Method, rest)
 	if fault != nil && !fault.AfterApply {
-		if !s.sleep(r.Context(), fault.Delay) {
+		if !s.ln.Sleep(r.Context(), fault.Delay) {
 			writeError(sw, errForStatus(http.StatusServiceUnavailable))
 			return
 		}
@@ -304,7 +219,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	resp := s.route(r, rest)
 	if fault != nil {
-		if !s.sleep(r.Context(), fault.Delay) {
+		if !s.ln.Sleep(r.Context(), fault.Delay) {
 			writeError(sw, errForStatus(http.StatusServiceUnavailable))
 			return
 		}

@@ -116,25 +116,6 @@ func TestRateLimitRecovers(t *testing.T) {
 	mustOK(t, c.get("/v1/customers", nil))
 }
 
-func TestLimiterWindowIsSliding(t *testing.T) {
-	t.Parallel()
-	l := &limiter{limit: 3, window: time.Second}
-	t0 := time.Unix(1000, 0)
-	for i := 0; i < 3; i++ {
-		ok, _ := l.allow(t0.Add(time.Duration(i) * 100 * time.Millisecond))
-		require.True(t, ok)
-	}
-	ok, wait := l.allow(t0.Add(500 * time.Millisecond))
-	require.False(t, ok)
-	require.Equal(t, 500*time.Millisecond, wait)
-	ok, _ = l.allow(t0.Add(999 * time.Millisecond))
-	require.False(t, ok, "the first request is still inside the window")
-	ok, _ = l.allow(t0.Add(1000 * time.Millisecond))
-	require.True(t, ok, "one window after the first request, its slot is free")
-	ok, _ = l.allow(t0.Add(1050 * time.Millisecond))
-	require.False(t, ok)
-}
-
 func TestLatency(t *testing.T) {
 	t.Parallel()
 	_, c := startServer(t, Config{Latency: 60 * time.Millisecond})

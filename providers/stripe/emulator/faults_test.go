@@ -123,11 +123,7 @@ func TestCloseInterruptsDelays(t *testing.T) {
 			_ = resp.Body.Close()
 		}
 	}()
-	require.Eventually(t, func() bool {
-		s.faults.mu.Lock()
-		defer s.faults.mu.Unlock()
-		return len(s.faults.faults) == 0
-	}, 5*time.Second, 5*time.Millisecond)
+	require.Eventually(t, func() bool { return s.faults.Len() == 0 }, 5*time.Second, 5*time.Millisecond)
 	start := time.Now()
 	require.NoError(t, s.Close())
 	require.Less(t, time.Since(start), 5*time.Second)

@@ -5,18 +5,16 @@
 package emulator
 
 import (
-	"context"
-	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"sort"
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/sequinsync/sequin/providers/emulatorkit"
 )
 
 // Config configures an emulator.
@@ -49,7 +47,7 @@ type Config struct {
 type Server struct {
 	cfg   Config
 	log   *slog.Logger
-	limit *limiter
+	limit *emulatorkit.Limiter
 	hooks *webhooks
 
 	mu       sync.RWMutex // guards all account state and rng
@@ -57,30 +55,15 @@ type Server struct {
 	def      *account
 	accounts map[string]*account
 
-	faults faultQueue
+	faults emulatorkit.Queue[Fault]
 
-	reqMu sync.Mutex
-	reqs  []RequestRecord
+	reqs emulatorkit.Log[RequestRecord]
 
-	srvMu     sync.Mutex
-	srv       *http.Server
-	url       string
-	serveDone chan struct{}
-	closed    chan struct{}
-	closeOnce sync.Once
+	ln emulatorkit.Listener
 }
 
 // RequestRecord is one request as the server saw it.
-type RequestRecord struct {
-	// Time is when the request arrived.
-	Time time.Time
-	// Method is the HTTP method.
-	Method string
-	// Path is the URL path, without the query.
-	Path string
-	// Status is the HTTP status answered.
-	Status int
-}
+type RequestRecord = emulatorkit.Request
 
 // New builds an emulator and seeds its default account.
 func New(cfg Config) *Server {
@@ -96,15 +79,17 @@ func New(cfg Config) *Server {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	s := &Server{cfg: cfg, log: cfg.Logger, accounts: map[string]*account{}, closed: make(chan struct{}),
+	s := &Server{cfg: cfg, log: cfg.Logger, accounts: map[string]*account{},
 		rng:   rand.New(rand.NewPCG(uint64(cfg.RandSeed), 0x5eed)),
-		limit: &limiter{limit: cfg.RateLimit, window: cfg.RateLimitWindow}}
+		limit: emulatorkit.NewLimiter(cfg.RateLimit, cfg.RateLimitWindow)}
 	if cfg.WebhookURL != "" {
 		s.hooks = newWebhooks(cfg.WebhookURL, cfg.WebhookSecret, s.log, s.delivered)
+		s.ln.OnClose = s.hooks.close
 	}
 	s.def = newAccount("")
 	s.accounts[""] = s.def
 	newSeeder(cfg.RandSeed, cfg.Seed, s.now().Unix()).seed(s.def, !cfg.SkipSeedEvents)
+	s.ln.Log = s.log
 	return s
 }
 
@@ -122,93 +107,29 @@ func (s *Server) Handler() http.Handler { return s }
 
 // Start listens on addr (e.g. "127.0.0.1:0"), serves in the background and returns the base URL.
 func (s *Server) Start(addr string) (string, error) {
-	s.srvMu.Lock()
-	defer s.srvMu.Unlock()
-	if s.srv != nil {
-		return "", errors.New("emulator: already started")
-	}
-	ln, err := net.Listen("tcp", addr)
+	url, err := s.ln.Start(addr, s)
 	if err != nil {
-		return "", fmt.Errorf("emulator: listening on %s: %w", addr, err)
+		return "", err
 	}
-	host, port, err := net.SplitHostPort(ln.Addr().String())
-	if err != nil {
-		_ = ln.Close()
-		return "", fmt.Errorf("emulator: reading listen address: %w", err)
-	}
-	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
-		host = "127.0.0.1"
-	}
-	s.url = "http://" + net.JoinHostPort(host, port)
-	s.srv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
-	s.serveDone = make(chan struct{})
-	go func() {
-		defer close(s.serveDone)
-		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			s.log.Error("emulator server stopped", "error", err)
-		}
-	}()
-	s.log.Info("stripe emulator listening", "url", s.url)
-	return s.url, nil
+	s.log.Info("stripe emulator listening", "url", url)
+	return url, nil
 }
 
 // URL returns the base URL after Start, or "".
-func (s *Server) URL() string {
-	s.srvMu.Lock()
-	defer s.srvMu.Unlock()
-	return s.url
-}
+func (s *Server) URL() string { return s.ln.URL() }
 
 // Close stops the server and webhook delivery; it is safe to call more than once.
-func (s *Server) Close() error {
-	var err error
-	s.closeOnce.Do(func() {
-		close(s.closed)
-		s.srvMu.Lock()
-		srv, done := s.srv, s.serveDone
-		s.srvMu.Unlock()
-		if srv != nil {
-			// A graceful shutdown waits for in-flight requests. Connections a
-			// client dialed but never used stay "new" to net/http for five
-			// seconds, so past a short grace period the rest is cut off: an
-			// emulator has nothing to flush.
-			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-			if e := srv.Shutdown(ctx); e != nil {
-				if e := srv.Close(); e != nil {
-					err = fmt.Errorf("emulator: closing: %w", e)
-				}
-			}
-			cancel()
-			<-done
-		}
-		if s.hooks != nil {
-			s.hooks.close()
-		}
-	})
-	return err
-}
+func (s *Server) Close() error { return s.ln.Close() }
 
 // Requests returns the requests received so far, in arrival order.
 func (s *Server) Requests() []RequestRecord {
-	s.reqMu.Lock()
-	out := append([]RequestRecord(nil), s.reqs...)
-	s.reqMu.Unlock()
+	out := s.reqs.Snapshot()
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Time.Before(out[j].Time) })
 	return out
 }
 
 // ResetRequests forgets the recorded requests.
-func (s *Server) ResetRequests() {
-	s.reqMu.Lock()
-	s.reqs = nil
-	s.reqMu.Unlock()
-}
-
-func (s *Server) record(rr RequestRecord) {
-	s.reqMu.Lock()
-	s.reqs = append(s.reqs, rr)
-	s.reqMu.Unlock()
-}
+func (s *Server) ResetRequests() { s.reqs.Reset() }
 
 // Summary describes the emulator for the command line: its URL, objects per collection and events.
 func (s *Server) Summary() map[string]any {
@@ -238,34 +159,6 @@ func (s *Server) account(id string) *account {
 	return a
 }
 
-// sleep waits for d unless the request or the server ends first; it reports whether it slept fully.
-func (s *Server) sleep(ctx context.Context, d time.Duration) bool {
-	if d <= 0 {
-		return true
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	case <-s.closed:
-		return false
-	}
-}
-
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-	wrote  bool
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	w.status, w.wrote = code, true
-	w.ResponseWriter.WriteHeader(code)
-}
-
 func requestID() string {
 	b := make([]byte, 14)
 	for i := range b {
@@ -277,16 +170,16 @@ func requestID() string {
 // ServeHTTP answers one API request: latency, rate limit, injected faults, then the API itself.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	arrival := time.Now()
-	sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+	sw := emulatorkit.NewStatusWriter(w)
 	defer func() {
 		if p := recover(); p != nil {
 			s.log.Error("emulator handler panicked", "method", r.Method, "path", r.URL.Path, "panic", p)
-			if !sw.wrote {
+			if !sw.Wrote() {
 				writeError(sw, &Error{Status: http.StatusInternalServerError, Type: "api_error", Message: "An unknown error occurred."})
 			}
 		}
-		s.record(RequestRecord{Time: arrival, Method: r.Method, Path: r.URL.Path, Status: sw.status})
-		s.log.Debug("request", "method", r.Method, "path", r.URL.Path, "status", sw.status, "duration", time.Since(arrival))
+		s.reqs.Add(RequestRecord{Time: arrival, Method: r.Method, Path: r.URL.Path, Status: sw.Status()})
+		s.log.Debug("request", "method", r.Method, "path", r.URL.Path, "status", sw.Status(), "duration", time.Since(arrival))
 	}()
 	reqID := requestID()
 	h := sw.Header()
@@ -297,19 +190,19 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	} else {
 		h.Set("Stripe-Version", APIVersion)
 	}
-	if !s.sleep(r.Context(), s.cfg.Latency) {
+	if !s.ln.Sleep(r.Context(), s.cfg.Latency) {
 		writeError(sw, errForStatus(http.StatusServiceUnavailable))
 		return
 	}
-	if ok, wait := s.limit.allow(arrival); !ok {
+	if ok, wait := s.limit.Allow(arrival); !ok {
 		secs := int((wait + time.Second - 1) / time.Second)
 		h.Set("Retry-After", strconv.Itoa(max(secs, 1)))
 		writeError(sw, errRateLimit())
 		return
 	}
-	fault := s.faults.take(r.Method, r.URL.Path)
+	fault := s.faults.Take(r.Method, r.URL.Path)
 	if fault != nil && !fault.AfterApply {
-		if !s.sleep(r.Context(), fault.Delay) {
+		if !s.ln.Sleep(r.Context(), fault.Delay) {
 			writeError(sw, errForStatus(http.StatusServiceUnavailable))
 			return
 		}
@@ -321,7 +214,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	resp := s.serve(r, reqID)
 	if fault != nil {
-		if !s.sleep(r.Context(), fault.Delay) {
+		if !s.ln.Sleep(r.Context(), fault.Delay) {
 			writeError(sw, errForStatus(http.StatusServiceUnavailable))
 			return
 		}
