@@ -218,7 +218,8 @@ func webhookReceiver(d *deliveries) *httptest.Server {
 	}))
 }
 
-// httpPuller pulls an HTTP pull consumer through the sidecar's API (next, then ack) in a loop.
+// httpPuller pulls an HTTP pull consumer through the sidecar's API (next, then ack) in a loop; a
+// next that finds nothing waits up to a second for messages (wait_ms).
 type httpPuller struct {
 	addr     atomic.Value // the sidecar's HTTP address; it changes when the sidecar restarts
 	token    string
@@ -229,16 +230,11 @@ type httpPuller struct {
 // run pulls until ctx ends; errors (a sidecar restarting) are recorded and retried.
 func (p *httpPuller) run(ctx context.Context, batch int) {
 	for ctx.Err() == nil {
-		n, err := p.pullOnce(ctx, batch)
-		if err != nil {
+		if _, err := p.pullOnce(ctx, batch); err != nil {
 			if ctx.Err() == nil {
 				p.d.failed(err)
 			}
 			sleepCtx(ctx, 20*time.Millisecond)
-			continue
-		}
-		if n == 0 {
-			sleepCtx(ctx, 2*time.Millisecond)
 		}
 	}
 }
@@ -249,7 +245,7 @@ func (p *httpPuller) pullOnce(ctx context.Context, batch int) (int, error) {
 		return 0, fmt.Errorf("no sidecar address")
 	}
 	base := "http://" + addr + "/v1/http-consumers/" + p.consumer
-	body, err := p.post(ctx, base+"/next", map[string]any{"batch_size": batch})
+	body, err := p.post(ctx, base+"/next", map[string]any{"batch_size": batch, "wait_ms": 1000})
 	at := time.Now()
 	if err != nil {
 		return 0, err
