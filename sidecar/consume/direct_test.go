@@ -95,8 +95,8 @@ func TestDirectDelivery(t *testing.T) {
 	require.Equal(t, "healthy", h)
 }
 
-// pullServer serves the pull API of s's process. Waiting next calls look at the outbox by
-// themselves only every 30s: what answers them sooner is a wake-up.
+// pullServer serves the pull API of s's process (nil: the outbox only). Waiting next calls look at
+// the outbox by themselves only every 30s: what answers them sooner is a wake-up.
 func pullServer(t *testing.T, e *env, s *consume.Service) *pullClient {
 	t.Helper()
 	api := &httpapi.Server{Pool: e.db.Pool, Logger: quietLogger(), Registry: prometheus.NewRegistry(), Version: "test"}

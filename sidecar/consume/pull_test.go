@@ -5,13 +5,10 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"testing"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/stretchr/testify/require"
 
-	"github.com/sequinsync/sequin/sidecar/consume"
 	"github.com/sequinsync/sequin/sidecar/httpapi"
 )
 
@@ -51,18 +48,8 @@ func TestPullAPI(t *testing.T) {
 	id := e.consumer(t, "pull", "http_pull")
 	e.consumer(t, "hook", "webhook", `'{"url": "http://127.0.0.1:1/"}'`)
 
-	api := &httpapi.Server{Pool: e.db.Pool, Logger: quietLogger(), Registry: prometheus.NewRegistry(), Version: "test"}
-	pull := &consume.PullAPI{Pool: e.db.Pool, Logger: quietLogger()}
-	for _, p := range consume.PullRoutes {
-		api.Mount(p, pull)
-	}
-	srv := httptest.NewServer(api.Handler())
-	t.Cleanup(srv.Close)
-	var token string
-	require.NoError(t, e.db.Pool.QueryRow(t.Context(), `SELECT sequin.create_api_token('puller')`).Scan(&token))
-	c := &pullClient{url: srv.URL, token: token}
-
-	status, body := (&pullClient{url: srv.URL}).post(t, "/v1/http-consumers/"+id+"/next", `{}`)
+	c := pullServer(t, e, nil) // the outbox only, as sequin.next
+	status, body := (&pullClient{url: c.url}).post(t, "/v1/http-consumers/"+id+"/next", `{}`)
 	require.Equal(t, http.StatusUnauthorized, status, "behind the token check: %v", body)
 
 	status, body = c.post(t, "/v1/http-consumers/"+id+"/next", map[string]any{"batch_size": 10})
