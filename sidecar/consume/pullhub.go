@@ -35,7 +35,7 @@ const (
 
 // pullHub holds the batches offered to HTTP pull consumers.
 type pullHub struct {
-	idle      time.Duration
+	idle      time.Duration // Service.PullIdle or its default, set before use
 	started   time.Time
 	mu        sync.Mutex
 	consumers map[string]*pullConsumer
@@ -117,11 +117,7 @@ func (h *pullHub) deliver(ctx context.Context, id string, msgs []stream.DirectMe
 	c.wakeUp()
 	h.mu.Unlock()
 
-	idleFor := h.idle
-	if idleFor <= 0 {
-		idleFor = DefaultPullIdle
-	}
-	idle := time.NewTimer(idleFor)
+	idle := time.NewTimer(h.idle)
 	defer idle.Stop()
 wait:
 	for {
@@ -133,7 +129,7 @@ wait:
 			if done {
 				break wait
 			}
-			idle.Reset(idleFor)
+			idle.Reset(h.idle)
 		case <-idle.C:
 			break wait
 		case <-ctx.Done():
@@ -191,7 +187,6 @@ func (h *pullHub) take(id string, size int) (msgs []pulledMessage, ok bool) {
 	if c == nil || c.open == nil {
 		return nil, false
 	}
-	c.lastNext = time.Now()
 	b := c.open
 	now := time.Now()
 	var busy map[string]bool // records with an earlier message not acked

@@ -73,6 +73,9 @@ func (s *Service) init() {
 	s.initOnce.Do(func() {
 		s.started = make(chan struct{})
 		s.pulls.idle, s.pulls.started = s.PullIdle, time.Now()
+		if s.pulls.idle <= 0 {
+			s.pulls.idle = DefaultPullIdle
+		}
 	})
 }
 
@@ -313,10 +316,7 @@ func (s *Service) stopAll() {
 func (s *Service) signalAll(ch func(*worker) chan struct{}) {
 	for _, w := range s.workers {
 		if c := ch(w); c != nil {
-			select {
-			case c <- struct{}{}:
-			default:
-			}
+			signal(c)
 		}
 	}
 }
