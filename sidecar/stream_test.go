@@ -415,7 +415,8 @@ func TestKillDuringStreamLosesNoEvent(t *testing.T) {
 		t.Skip("kill -9 test")
 	}
 	t.Parallel()
-	b := setupStream(t, emulator.Config{Seed: 1500, RandSeed: 5, Latency: 10 * time.Millisecond})
+	// Pages slow enough that the backfill outlasts the child sidecar's start and its first deliveries.
+	b := setupStream(t, emulator.Config{Seed: 1500, RandSeed: 5, Latency: 40 * time.Millisecond})
 	ctx := context.Background()
 
 	// Migrate, and create the slot, with an in-process sidecar; then hand over to a child process.

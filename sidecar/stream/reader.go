@@ -57,6 +57,10 @@ type Reader struct {
 	// waiting in the outbox (see Direct); DirectTimeout bounds one such delivery (default 5s).
 	Direct        Direct
 	DirectTimeout time.Duration
+	// DormantAfter is how long a session goes on with no consumer before the reader closes it and
+	// goes dormant (default 2s); DormantTick is how often a dormant reader advances the slot and
+	// looks for consumers (default 1s). See dormant.
+	DormantAfter, DormantTick time.Duration
 
 	// chosen is the slot the default resolved to.
 	chosen    atomic.Pointer[string]
@@ -261,6 +265,16 @@ func (r *Reader) runLeader(ctx context.Context, lead *pgx.Conn) {
 		streamed, err := r.session(lctx)
 		if lctx.Err() != nil {
 			return
+		}
+		if errors.Is(err, errDormant) {
+			r.readyOnce.Do(func() { close(r.ready) })
+			if err = r.dormant(lctx); err == nil {
+				backoff = minB
+				continue
+			}
+			if lctx.Err() != nil {
+				return
+			}
 		}
 		if streamed && time.Since(started) > 5*time.Second {
 			backoff = minB

@@ -39,6 +39,9 @@ func (r *Reader) session(ctx context.Context) (streamed bool, err error) {
 		EXISTS (SELECT 1 FROM sequin.consumers WHERE kind IN ('webhook', 'kafka', 'http_pull') AND status = 'active')`).Scan(&some, &pushing); err != nil {
 		return false, fmt.Errorf("reading the consumers: %w", err)
 	}
+	if !some {
+		return true, errDormant
+	}
 	r.idle.Store(!some)
 	r.bodies.Store(pushing && r.Direct != nil)
 	err = pglogrepl.StartReplication(ctx, conn, r.slot(), start, pglogrepl.StartReplicationOptions{
@@ -75,7 +78,7 @@ func (r *Reader) session(ctx context.Context) (streamed bool, err error) {
 	}
 	cancel(nil)
 	wg.Wait()
-	if err == nil {
+	if err == nil || errors.Is(err, errDormant) {
 		// Stopping: tell the server how far the stream is written, so that the next session (here or
 		// in another sidecar) does not decode again what this one already fanned out.
 		fctx, fcancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
@@ -100,12 +103,21 @@ func (r *Reader) receive(ctx context.Context, conn *pgconn.PgConn, pipe *pipelin
 		lastStatus time.Time
 		walEnd     pglogrepl.LSN // from the latest keepalive
 		reply      = true        // report at once
+		unwanted   time.Time     // since when no consumer exists and nothing is unwritten
 	)
 	for {
 		now := time.Now()
 		if dec.idle() && pipe.empty() && walEnd > r.Confirmed() {
 			// Nothing received is unwritten: everything before the server's WAL end is handled.
 			r.advance(walEnd)
+		}
+		switch {
+		case !r.idle.Load() || !dec.idle() || !pipe.empty():
+			unwanted = time.Time{}
+		case unwanted.IsZero():
+			unwanted = now
+		case now.Sub(unwanted) >= r.dormantAfter():
+			return errDormant
 		}
 		confirmed := r.Confirmed()
 		if reply || now.Sub(lastStatus) >= r.statusInterval() || (confirmed > sent && now.Sub(lastStatus) >= statusDelay) {
@@ -119,6 +131,9 @@ func (r *Reader) receive(ctx context.Context, conn *pgconn.PgConn, pipe *pipelin
 		deadline := lastStatus.Add(r.statusInterval())
 		if confirmed > sent || !pipe.empty() {
 			deadline = now.Add(statusDelay / 2)
+		}
+		if !unwanted.IsZero() {
+			deadline = minTime(deadline, unwanted.Add(r.dormantAfter()))
 		}
 		rctx, cancel := context.WithDeadline(ctx, deadline)
 		raw, err := conn.ReceiveMessage(rctx)
@@ -241,4 +256,11 @@ func (r *Reader) connect(ctx context.Context) (*pgconn.PgConn, error) {
 		return nil, fmt.Errorf("opening replication connection: %w", err)
 	}
 	return conn, nil
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
 }
