@@ -53,6 +53,13 @@ func Merge(ctx context.Context, tx pgx.Tx, t Target, records []providers.Record)
 		}
 		ords[i], ids[i], deleteds[i] = int32(i), r.ID, r.Deleted
 	}
+	// The statement is long (every typed column's extraction), so planning it costs about as much as
+	// running it on a page. Its plan does not depend on the page (each record is looked up by key), but
+	// Postgres plans it afresh for the first five runs on each pooled connection, and again after every
+	// ANALYZE of a table that a backfill fills: the generic plan is used from the start instead.
+	if _, err := tx.Exec(ctx, `SET LOCAL plan_cache_mode = force_generic_plan`); err != nil {
+		return st, fmt.Errorf("merging into %s: %w", t.QualifiedName(), err)
+	}
 	err := tx.QueryRow(ctx, mergeSQL(t), t.SyncID, t.Collection.ID, ords, ids, datas, updateds, deleteds).
 		Scan(&st.Inserted, &st.Updated, &st.Deleted)
 	if err != nil {
