@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/sequinsync/sequin/providers"
+	"github.com/sequinsync/sequin/providers/jsonscan"
 )
 
 // pageSize is the Management API's largest page (per_page and take).
@@ -149,7 +150,7 @@ func getObject(ctx context.Context, s *providers.Session, r *resource, id string
 	if err != nil {
 		return nil, err
 	}
-	if !json.Valid(resp.Body) {
+	if !jsonscan.Valid(resp.Body) {
 		return nil, providers.Malformed(nil, "%s %s: the answer is not JSON (%d bytes)", r.name, id, len(resp.Body))
 	}
 	rec, err := toRecord(r, resp.Body, fetchedAt(resp))

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/sequinsync/sequin/providers"
+	"github.com/sequinsync/sequin/providers/jsonscan"
 )
 
 const (
@@ -132,7 +133,7 @@ func send(ctx context.Context, s *providers.Session, method, path string, body m
 }
 
 func userRecord(resp *providers.Response) (*providers.Record, error) {
-	if !json.Valid(resp.Body) {
+	if !jsonscan.Valid(resp.Body) {
 		return nil, providers.Malformed(nil, "the user answered is not JSON (%d bytes)", len(resp.Body))
 	}
 	rec, err := toRecord(users, resp.Body, time.Now())

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/sequinsync/sequin/providers"
+	"github.com/sequinsync/sequin/providers/jsonscan"
 )
 
 // pageSize is the number of objects asked for per list request, GitHub's maximum.
@@ -145,7 +146,7 @@ func getObject(ctx context.Context, s *providers.Session, path string) (json.Raw
 		return nil, time.Time{}, err
 	}
 	body := bytes.TrimSpace(resp.Body)
-	if len(body) == 0 || body[0] != '{' || !json.Valid(body) {
+	if len(body) == 0 || body[0] != '{' || !jsonscan.Valid(body) {
 		return nil, time.Time{}, providers.Malformed(nil, "github: GET %s: answer is not a JSON object (HTTP %d, %d bytes)", stripQuery(path), resp.Status, len(body))
 	}
 	return body, fetchedAt(resp), nil

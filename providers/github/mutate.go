@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/sequinsync/sequin/providers"
+	"github.com/sequinsync/sequin/providers/jsonscan"
 )
 
 // Mutations write issues (create; update, which also closes and reopens them through state) and
@@ -105,7 +106,7 @@ func sendable(data map[string]any) map[string]any {
 // written turns the answer of a write into a record.
 func (k *kind) written(resp *providers.Response, fallbackID string) (*providers.Record, error) {
 	raw := json.RawMessage(resp.Body)
-	if !json.Valid(raw) {
+	if !jsonscan.Valid(raw) {
 		return nil, providers.Malformed(nil, "github: the answer to a write of %s is not JSON (HTTP %d, %d bytes)", k.collectionID(), resp.Status, len(raw))
 	}
 	id := idFromURL(raw)

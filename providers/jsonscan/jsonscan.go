@@ -1,7 +1,7 @@
 // Package jsonscan walks the top level of JSON documents that are already known to be valid: the
 // members of an object and the elements of an array, as slices of the input. API list pages are
-// validated once and then split into their objects, and each object's few identifying fields read,
-// without decoding (and re-validating) every object again.
+// validated once (Valid) and then split into their objects, and each object's few identifying fields
+// read, without decoding (and re-validating) every object again.
 package jsonscan
 
 import (
@@ -20,8 +20,14 @@ var (
 )
 
 // Members calls fn with the key and the raw value of every member of the object obj, in order, and
-// stops at fn's first error. obj must be valid JSON (json.Valid); value slices alias obj.
+// stops at fn's first error. obj must be valid JSON (Valid); value slices alias obj.
 func Members(obj []byte, fn func(key string, value []byte) error) error {
+	return MemberBytes(obj, func(key, value []byte) error { return fn(string(key), value) })
+}
+
+// MemberBytes is Members with the key as bytes, which alias obj unless the key has escapes: reading
+// a few members of many objects then allocates nothing per key. fn must not keep key.
+func MemberBytes(obj []byte, fn func(key, value []byte) error) error {
 	i := skipSpace(obj, 0)
 	if i >= len(obj) || obj[i] != '{' {
 		return ErrNotObject
@@ -130,15 +136,15 @@ func clip(v []byte) string {
 	return string(v)
 }
 
-func decodeKey(raw []byte) (string, error) {
+func decodeKey(raw []byte) ([]byte, error) {
 	if plain(raw) {
-		return string(raw[1 : len(raw)-1]), nil
+		return raw[1 : len(raw)-1], nil
 	}
 	var s string
 	if err := json.Unmarshal(raw, &s); err != nil {
-		return "", fmt.Errorf("decoding key %s: %w", clip(raw), err)
+		return nil, fmt.Errorf("decoding key %s: %w", clip(raw), err)
 	}
-	return s, nil
+	return []byte(s), nil
 }
 
 func skipSpace(b []byte, i int) int {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/sequinsync/sequin/providers"
+	"github.com/sequinsync/sequin/providers/jsonscan"
 )
 
 // pageSize is the page size asked of page_token-paged endpoints (templates allow at most 200).
@@ -58,7 +59,7 @@ func getObject(ctx context.Context, s *providers.Session, path string) (*provide
 	if err != nil {
 		return nil, err
 	}
-	if !json.Valid(resp.Body) {
+	if !jsonscan.Valid(resp.Body) {
 		return nil, providers.Malformed(nil, "%s: the answer is not JSON (%d bytes)", path, len(resp.Body))
 	}
 	rec, err := toRecord(resp.Body, time.Now())

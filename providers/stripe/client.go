@@ -56,7 +56,7 @@ func listPage(ctx context.Context, s *providers.Session, path string, q url.Valu
 // decodeList reads a list page: validated once, then split into its objects, of which only the
 // head fields are read (the objects are kept as they came).
 func decodeList(body []byte) (*list, []head, error) {
-	if !json.Valid(body) {
+	if !jsonscan.Valid(body) {
 		var v any
 		err := json.Unmarshal(body, &v)
 		return nil, nil, fmt.Errorf("decoding the list: %w", err)
@@ -102,9 +102,9 @@ func decodeList(body []byte) (*list, []head, error) {
 // decodeHead reads the head fields of one object.
 func decodeHead(obj []byte) (head, error) {
 	var h head
-	err := jsonscan.Members(obj, func(key string, v []byte) error {
+	err := jsonscan.MemberBytes(obj, func(key, v []byte) error {
 		var err error
-		switch fold(key, "id", "object", "created", "updated", "deleted") {
+		switch foldBytes(key, "id", "object", "created", "updated", "deleted") {
 		case "id":
 			h.ID, err = jsonscan.String(v)
 		case "object":
@@ -134,6 +134,21 @@ func fold(key string, names ...string) string {
 	}
 	for _, n := range names {
 		if strings.EqualFold(key, n) {
+			return n
+		}
+	}
+	return ""
+}
+
+// foldBytes is fold for a key given as bytes.
+func foldBytes(key []byte, names ...string) string {
+	for _, n := range names {
+		if string(key) == n {
+			return n
+		}
+	}
+	for _, n := range names {
+		if strings.EqualFold(string(key), n) {
 			return n
 		}
 	}

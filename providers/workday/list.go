@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/sequinsync/sequin/providers"
+	"github.com/sequinsync/sequin/providers/jsonscan"
 )
 
 // maxPageSize is the largest limit Workday's REST lists accept; it is also the default.
@@ -135,7 +136,7 @@ func (r *resource) get(ctx context.Context, s *providers.Session, id string) (*p
 	if err != nil {
 		return nil, err
 	}
-	if !json.Valid(resp.Body) {
+	if !jsonscan.Valid(resp.Body) {
 		return nil, providers.Malformed(nil, "workday: %s/%s: unreadable answer (HTTP %d, %d bytes)", r.name, clip(id), resp.Status, len(resp.Body))
 	}
 	got, err := objectID(resp.Body, r.name)
