@@ -69,30 +69,39 @@ func (w *backfillWorker) Work(ctx context.Context, job *river.Job[BackfillArgs])
 	}
 	cursor := deref(c.BackfillCursor)
 	deadline := time.Now().Add(e.sliceTime())
-	// The next page is fetched while this one is merged: upstream latency and the database's work
-	// overlap. A page fetched ahead when the job stops is dropped; its cursor is not committed.
+	// Pages are fetched ahead while earlier ones are merged, so upstream latency and the database's
+	// work overlap. When the database is the slower of the two, the pages waiting are merged together
+	// (up to mergeRecords records), which spreads each transaction's fixed cost over more records.
+	// Pages fetched ahead when the job stops are dropped; their cursors are not committed.
 	fctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	fetch := func(cur string) <-chan fetchedPage {
-		ch := make(chan fetchedPage, 1)
-		go func() {
+	pages := make(chan fetchedPage, fetchAhead)
+	go func() {
+		defer close(pages)
+		cur := cursor
+		for {
 			p, err := coll.Backfill(fctx, sess, cur)
-			ch <- fetchedPage{p, err}
-		}()
-		return ch
-	}
-	next := fetch(cursor)
+			select {
+			case pages <- fetchedPage{p, err}:
+			case <-fctx.Done():
+				return
+			}
+			if err != nil || p.Done || p.NextCursor == "" || !time.Now().Before(deadline) {
+				return
+			}
+			cur = p.NextCursor
+		}
+	}()
 	for {
-		f := <-next
+		f, ok := <-pages
+		if !ok {
+			return river.JobSnooze(0) // the slice is over; the cursor is committed
+		}
 		if f.err != nil {
 			return e.failed(ctx, s, a.CollectionID, c.ConsecutiveErrors, f.err)
 		}
-		page := f.page
-		next = nil
-		if !page.Done && page.NextCursor != "" && time.Now().Before(deadline) {
-			next = fetch(page.NextCursor)
-		}
-		done, err := e.commitPage(ctx, s, t, a.Generation, cursor, page)
+		page, merged, failed := takeReady(f.page, pages)
+		done, err := e.commitPage(ctx, s, t, a.Generation, cursor, page, merged)
 		if errors.Is(err, errStale) || errors.Is(err, errSyncGone) {
 			return nil
 		}
@@ -103,11 +112,46 @@ func (w *backfillWorker) Work(ctx context.Context, job *river.Job[BackfillArgs])
 			e.Logger.InfoContext(ctx, "backfill complete", "sync_id", s.ID, "collection", a.CollectionID)
 			return nil
 		}
-		cursor = page.NextCursor
-		if next == nil {
-			return river.JobSnooze(0) // yield the worker; the cursor is committed
+		if failed != nil {
+			return e.failed(ctx, s, a.CollectionID, c.ConsecutiveErrors, failed)
 		}
+		cursor = page.NextCursor
 	}
+}
+
+// Fetching ahead: at most fetchAhead pages wait, and pages that are waiting are merged together up to
+// mergeRecords records.
+const (
+	fetchAhead   = 8
+	mergeRecords = 1000
+)
+
+// takeReady appends to first the pages already waiting in pages, up to mergeRecords records, and
+// returns them as one page (the last one's cursor, total and end), how many pages it holds, and the
+// error of a fetch that failed after them.
+func takeReady(first *providers.Page, pages <-chan fetchedPage) (*providers.Page, int, error) {
+	page, n := first, 1
+	for !page.Done && page.NextCursor != "" && len(page.Records) < mergeRecords {
+		var f fetchedPage
+		var ok bool
+		select {
+		case f, ok = <-pages:
+		default:
+		}
+		if !ok {
+			break
+		}
+		if f.err != nil {
+			return page, n, f.err
+		}
+		if n == 1 {
+			page = &providers.Page{Records: append([]providers.Record(nil), first.Records...)}
+		}
+		page.Records = append(page.Records, f.page.Records...)
+		page.NextCursor, page.Done, page.Total = f.page.NextCursor, f.page.Done, f.page.Total
+		n++
+	}
+	return page, n, nil
 }
 
 // fetchedPage is a backfill page fetched ahead, or why it could not be.
@@ -116,9 +160,9 @@ type fetchedPage struct {
 	err  error
 }
 
-// commitPage merges one page and moves the cursor in one transaction. It reports whether the backfill
-// is complete.
-func (e *Engine) commitPage(ctx context.Context, s *syncRow, t Target, gen int, cursor string, page *providers.Page) (bool, error) {
+// commitPage merges a page (pages pages fetched in a row) and moves the cursor in one transaction. It
+// reports whether the backfill is complete.
+func (e *Engine) commitPage(ctx context.Context, s *syncRow, t Target, gen int, cursor string, page *providers.Page, pages int) (bool, error) {
 	done := page.Done || page.NextCursor == ""
 	err := pgx.BeginFunc(ctx, e.Pool, func(tx pgx.Tx) error {
 		c, err := lockCollection(ctx, tx, s.ID, t.Collection.ID)
@@ -159,14 +203,14 @@ func (e *Engine) commitPage(ctx context.Context, s *syncRow, t Target, gen int, 
 			next, state = nil, "live"
 		}
 		if _, err := tx.Exec(ctx, `UPDATE sequin.sync_collections SET
-				backfill_cursor = $3, backfill_pages = backfill_pages + 1, backfill_records = backfill_records + $4,
+				backfill_cursor = $3, backfill_pages = backfill_pages + $10, backfill_records = backfill_records + $4,
 				backfill_total = coalesce($5, backfill_total), records_count = records_count + $6 - $7,
 				last_change_at = CASE WHEN $8 > 0 THEN now() ELSE last_change_at END,
 				state = $9, backfill_completed_at = CASE WHEN $9 = 'live' THEN now() END,
 				last_swept_at = CASE WHEN $9 = 'live' THEN now() ELSE last_swept_at END,
 				consecutive_errors = 0, last_error = NULL, last_error_at = NULL, updated_at = now()
 			WHERE sync_id = $1 AND collection_id = $2`,
-			s.ID, t.Collection.ID, next, len(page.Records), total, st.Inserted, st.Deleted, st.Changed(), state); err != nil {
+			s.ID, t.Collection.ID, next, len(page.Records), total, st.Inserted, st.Deleted, st.Changed(), state, pages); err != nil {
 			return fmt.Errorf("saving backfill cursor: %w", err)
 		}
 		if err := markHealthy(ctx, tx, s); err != nil {
