@@ -27,31 +27,26 @@ func (v *validator) value(i int) (int, bool) {
 			return i, false
 		}
 		switch c := b[i]; {
-		case c == '{':
+		case c == '{' || c == '[':
 			if len(v.stack) >= maxDepth {
 				return i, false
 			}
+			closer := byte('}')
+			if c == '[' {
+				closer = ']'
+			}
 			i = skipSpace(b, i+1)
-			if i < len(b) && b[i] == '}' {
+			if i < len(b) && b[i] == closer {
 				i++
 				break
 			}
-			v.stack = append(v.stack, '{')
-			var ok bool
-			if i, ok = v.key(i); !ok {
-				return i, false
+			v.stack = append(v.stack, c)
+			if c == '{' {
+				var ok bool
+				if i, ok = v.key(i); !ok {
+					return i, false
+				}
 			}
-			continue
-		case c == '[':
-			if len(v.stack) >= maxDepth {
-				return i, false
-			}
-			i = skipSpace(b, i+1)
-			if i < len(b) && b[i] == ']' {
-				i++
-				break
-			}
-			v.stack = append(v.stack, '[')
 			continue
 		case c == '"':
 			var ok bool
