@@ -121,7 +121,7 @@ func (w *backfillWorker) Work(ctx context.Context, job *river.Job[BackfillArgs])
 
 // Fetching ahead: at most fetchAhead pages wait, and pages that are waiting are merged together up to
 // mergeRecords records. Larger values made the ingest benchmark a little faster but doubled the
-// sidecar's peak memory through a million-record backfill (57 MB → 131 MB at 8 and 1,000; 108 MB here).
+// sidecar's peak memory through a million-record backfill (57 MB → 131 MB at 8 and 1,000; 102–108 MB here).
 const (
 	fetchAhead   = 4
 	mergeRecords = 500
