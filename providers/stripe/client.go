@@ -63,7 +63,7 @@ func decodeList(body []byte) (*list, []head, error) {
 	}
 	var l list
 	var heads []head
-	err := jsonscan.Members(body, func(key string, v []byte) error {
+	err := jsonscan.MemberBytes(body, func(key, v []byte) error {
 		var err error
 		switch fold(key, "object", "has_more", "data") {
 		case "object":
@@ -104,7 +104,7 @@ func decodeHead(obj []byte) (head, error) {
 	var h head
 	err := jsonscan.MemberBytes(obj, func(key, v []byte) error {
 		var err error
-		switch foldBytes(key, "id", "object", "created", "updated", "deleted") {
+		switch fold(key, "id", "object", "created", "updated", "deleted") {
 		case "id":
 			h.ID, err = jsonscan.String(v)
 		case "object":
@@ -126,22 +126,7 @@ func decodeHead(obj []byte) (head, error) {
 
 // fold returns the name of names that key matches as encoding/json matches field names (exactly, else
 // without regard to case), or "".
-func fold(key string, names ...string) string {
-	for _, n := range names {
-		if key == n {
-			return n
-		}
-	}
-	for _, n := range names {
-		if strings.EqualFold(key, n) {
-			return n
-		}
-	}
-	return ""
-}
-
-// foldBytes is fold for a key given as bytes.
-func foldBytes(key []byte, names ...string) string {
+func fold(key []byte, names ...string) string {
 	for _, n := range names {
 		if string(key) == n {
 			return n
