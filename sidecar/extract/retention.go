@@ -35,12 +35,15 @@ func (e *Engine) retention() time.Duration {
 }
 
 // DeleteOldEvents deletes events inserted more than retention ago, in batches of a few thousand rows
-// each in its own statement, and returns how many it deleted.
+// each in its own statement, and returns how many it deleted. Events are taken in seq order, oldest
+// first, and the deletes stop at the first batch that is not all expired: seq follows the insertion
+// order (an event's time is its transaction's start, so one written late in a long transaction may
+// wait behind a younger one for as long as that transaction lasted).
 func DeleteOldEvents(ctx context.Context, q sqlapi.Querier, retention time.Duration) (int64, error) {
 	var total int64
 	for {
 		tag, err := q.Exec(ctx, `DELETE FROM sequin.events WHERE seq IN (
-			SELECT seq FROM sequin.events WHERE event_inserted_at < now() - $1::interval ORDER BY seq LIMIT $2)`,
+			SELECT seq FROM sequin.events ORDER BY seq LIMIT $2) AND event_inserted_at < now() - $1::interval`,
 			fmt.Sprintf("%d milliseconds", retention.Milliseconds()), retentionBatch)
 		if err != nil {
 			return total, fmt.Errorf("deleting expired events: %w", err)
