@@ -51,10 +51,11 @@
 // While no consumer exists, a transaction's events are not decoded at all, only noted. Should a
 // consumer created before the transaction committed turn up when it is fanned out, the session
 // restarts from the last confirmed commit and decodes it. After DormantAfter with no consumer (at
-// once when a session starts without one), the reader closes the replication connection and goes
-// dormant: the server then decodes nothing, and the reader advances the slot itself, behind a check
-// that any consumer created later sees every transaction passed over (see dormant.go). It streams
-// again as soon as a consumer exists.
+// once when a session starts without one, without creating the slot if there is none yet), the
+// reader closes the replication connection and goes dormant: the server then decodes nothing, and
+// the reader advances the slot itself, behind a check that any consumer created later sees every
+// transaction passed over (see dormant.go). It streams again as soon as a consumer exists. Batches
+// say whether consumers are left; while no events come, the reader looks every DormantAfter.
 //
 // Transactions are held in memory until their commit arrives (streamed ones too, so an aborted
 // subtransaction's events can be dropped): about a hundred bytes per event, plus the event's document

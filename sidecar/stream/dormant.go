@@ -31,13 +31,14 @@ type mark struct {
 
 // dormant runs while no consumer exists, until one does or ctx ends. The replication connection is
 // closed, so the server decodes nothing: a walsender decoding every synced row for no one costs the
-// database a core while a backfill writes. The slot still must not hold WAL back, so every tick the
-// reader advances it (pg_replication_slot_advance, which skips what it passes over without decoding
-// it) to a mark taken a tick before, once every transaction that had begun by the mark has ended:
-// then any consumer created later has a start snapshot in which all the commits passed over are
-// visible, so it does not want their events. The check and the advance hold the fan-out lock, which
-// create_consumer takes exclusively, so no consumer is created in between. A new consumer is
-// noticed at once through the sequin_consumers notification.
+// database a core while a backfill writes. Until the first consumer there is no slot at all (a
+// session creates it when it starts with a consumer). Once there is, it must not hold WAL back while
+// no consumer exists, so every tick the reader advances it (pg_replication_slot_advance, which skips
+// what it passes over without decoding it) to a mark taken a tick before, once every transaction
+// that had begun by the mark has ended: then any consumer created later has a start snapshot in
+// which all the commits passed over are visible, so it does not want their events. The check and the
+// advance hold the fan-out lock, which create_consumer takes exclusively, so no consumer is created
+// in between. A new consumer is noticed at once through the sequin_consumers notification.
 func (r *Reader) dormant(ctx context.Context) error {
 	pooled, err := r.Pool.Acquire(ctx)
 	if err != nil {
@@ -77,7 +78,7 @@ func (r *Reader) dormant(ctx context.Context) error {
 // dormantTick reports whether a consumer exists; if none does, it advances the slot to m when that is
 // safe, and returns the mark for the next tick.
 func (r *Reader) dormantTick(ctx context.Context, conn *pgx.Conn, m *mark) (bool, *mark, error) {
-	var some bool
+	var some, slot bool
 	err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock_shared($1)`, FanoutLock); err != nil {
 			return fmt.Errorf("taking the fan-out lock: %w", err)
@@ -85,10 +86,11 @@ func (r *Reader) dormantTick(ctx context.Context, conn *pgx.Conn, m *mark) (bool
 		// A statement after the lock: it sees every consumer created before the lock.
 		var xmin uint64
 		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM sequin.consumers),
-			pg_snapshot_xmin(pg_current_snapshot())::text::bigint`).Scan(&some, &xmin); err != nil {
+			pg_snapshot_xmin(pg_current_snapshot())::text::bigint,
+			EXISTS (SELECT 1 FROM pg_replication_slots WHERE slot_name = $1)`, r.slot()).Scan(&some, &xmin, &slot); err != nil {
 			return fmt.Errorf("reading the consumers: %w", err)
 		}
-		if some || m == nil || xmin <= m.xid {
+		if some || !slot || m == nil || xmin <= m.xid {
 			return nil
 		}
 		var moved string
@@ -96,6 +98,8 @@ func (r *Reader) dormantTick(ctx context.Context, conn *pgx.Conn, m *mark) (bool
 			r.slot(), m.lsn.String()).Scan(&moved)
 		if pgErr := (*pgconn.PgError)(nil); errors.As(err, &pgErr) && pgErr.Code == "55006" {
 			return nil // the last session's walsender has not let go of the slot yet: next tick
+		} else if errors.As(err, &pgErr) && pgErr.Code == "42704" {
+			return nil // dropped meanwhile (DropSlot)
 		}
 		if err != nil {
 			return fmt.Errorf("advancing slot %s: %w", r.slot(), err)
@@ -105,8 +109,8 @@ func (r *Reader) dormantTick(ctx context.Context, conn *pgx.Conn, m *mark) (bool
 		}
 		return nil
 	})
-	if err != nil || some {
-		return some, nil, err
+	if err != nil || some || !slot {
+		return some, nil, err // no slot yet: it is created with the first consumer
 	}
 	if m != nil && pglogrepl.LSN(r.confirmed.Load()) < m.lsn {
 		return false, m, nil // not passed yet: keep the mark

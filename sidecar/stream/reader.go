@@ -276,6 +276,13 @@ func (r *Reader) runLeader(ctx context.Context, lead *pgx.Conn) {
 				return
 			}
 		}
+		if errors.Is(err, errSlotTaken) && r.Slot == "" {
+			// The slot is created with the first consumer, and its name may have gone to another
+			// database of the server since it was chosen: choose again.
+			r.logger().WarnContext(ctx, "the stream slot's name is taken; choosing again", "error", err)
+			sleep(lctx, backoff)
+			return
+		}
 		if streamed && time.Since(started) > 5*time.Second {
 			backoff = minB
 		}

@@ -2,6 +2,7 @@ package stream_test
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -172,12 +173,13 @@ func TestSlotCreationCatchesUp(t *testing.T) {
 	require.Equal(t, append(append([]int64{}, between...), after...), e.messageSeqs(t, fresh))
 }
 
-// When sequin.events is quiet, the reader still confirms the server's WAL end, so the slot does not
+// When sequin.events is quiet, a reader with a consumer still confirms the server's WAL end, so the slot does not
 // hold WAL written by other tables.
 func TestIdleReaderConfirmsWALEnd(t *testing.T) {
 	t.Parallel()
 	e := setup(t)
 	ctx := context.Background()
+	e.consumer(t, "quiet")
 	r := e.startReader(t)
 	_, err := e.db.Pool.Exec(ctx, `CREATE TABLE public.noise (id bigserial primary key, body text)`)
 	require.NoError(t, err)
@@ -251,21 +253,22 @@ func TestStandbyReaderTakesOver(t *testing.T) {
 	require.Equal(t, want, e.messageSeqs(t, c))
 }
 
-// Slot names are per server: with the default slot, the first database takes "sequin_events" and
-// another database of the same server gets a slot named after it, which it keeps using even once
-// "sequin_events" is free again.
+// Slot names are per server: with the default slot, the first database to have a consumer takes
+// "sequin_events" and another database of the same server gets a slot named after it, which it
+// keeps using even once "sequin_events" is free again. A database gets its slot with its first
+// consumer, and if the name chosen when its reader started has been taken by then, it chooses again.
 func TestDefaultSlotPerDatabase(t *testing.T) {
 	ctx := context.Background()
-	dbA, dbB := setup(t).db, setup(t).db
-	slotB := stream.DatabaseSlot(dbB.Name)
+	eA, eB, eC := setup(t), setup(t), setup(t)
+	dbA, dbB, dbC := eA.db, eB.db, eC.db
+	slotA, slotB := stream.DatabaseSlot(dbA.Name), stream.DatabaseSlot(dbB.Name)
 	require.NotEqual(t, stream.DefaultSlot, slotB)
 	require.LessOrEqual(t, len(slotB), 63)
 	t.Cleanup(func() {
-		for _, s := range []struct {
-			db   *pgtest.DB
-			slot string
-		}{{dbA, stream.DefaultSlot}, {dbB, slotB}, {dbB, stream.DefaultSlot}} {
-			_ = stream.DropSlot(context.Background(), s.db.Pool, s.slot)
+		for _, db := range []*pgtest.DB{dbA, dbB, dbC} {
+			for _, slot := range []string{stream.DefaultSlot, stream.DatabaseSlot(db.Name)} {
+				_ = stream.DropSlot(context.Background(), db.Pool, slot)
+			}
 		}
 	})
 	run := func(db *pgtest.DB) (*stream.Reader, context.CancelFunc, chan error) {
@@ -283,6 +286,8 @@ func TestDefaultSlotPerDatabase(t *testing.T) {
 			FROM pg_replication_slots WHERE database = current_database()`).Scan(&slots))
 		return slots
 	}
+	eA.consumer(t, "a")
+	eB.consumer(t, "b")
 	_, stopA, doneA := run(dbA)
 	_, stopB, doneB := run(dbB)
 	require.Equal(t, []string{stream.DefaultSlot}, slotsOf(dbA))
@@ -295,6 +300,24 @@ func TestDefaultSlotPerDatabase(t *testing.T) {
 	require.NoError(t, <-doneB)
 	_, stopB, doneB = run(dbB)
 	require.Equal(t, []string{slotB}, slotsOf(dbB), "database B keeps its slot when sequin_events is free")
-	stopB()
-	require.NoError(t, <-doneB)
+
+	// A's reader starts without a consumer (its own is dropped): it chooses sequin_events, free then,
+	// but creates no slot. C takes the name meanwhile, and A's first consumer gets A's own name.
+	_, err := dbA.Pool.Exec(ctx, `SELECT sequin.drop_consumer('a')`)
+	require.NoError(t, err)
+	_, stopA, doneA = run(dbA)
+	require.Empty(t, slotsOf(dbA), "no slot without a consumer")
+	eC.consumer(t, "c")
+	_, stopC, doneC := run(dbC)
+	require.Equal(t, []string{stream.DefaultSlot}, slotsOf(dbC))
+	eA.consumer(t, "a2")
+	require.Eventually(t, func() bool { return slices.Equal(slotsOf(dbA), []string{slotA}) }, 15*time.Second, 20*time.Millisecond,
+		"database A takes the slot named after it")
+	for _, stop := range []struct {
+		cancel context.CancelFunc
+		done   chan error
+	}{{stopA, doneA}, {stopB, doneB}, {stopC, doneC}} {
+		stop.cancel()
+		require.NoError(t, <-stop.done)
+	}
 }

@@ -18,6 +18,16 @@ const statusDelay = 100 * time.Millisecond
 // session runs one replication connection until it fails or ctx ends. streamed reports whether it got
 // as far as streaming.
 func (r *Reader) session(ctx context.Context) (streamed bool, err error) {
+	// Whether there are consumers, and whether their events need documents; each batch keeps both
+	// up to date. With none, the reader goes dormant (and creates no slot).
+	var some, pushing bool
+	if err := r.Pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM sequin.consumers),
+		EXISTS (SELECT 1 FROM sequin.consumers WHERE kind IN ('webhook', 'kafka', 'http_pull') AND status = 'active')`).Scan(&some, &pushing); err != nil {
+		return false, fmt.Errorf("reading the consumers: %w", err)
+	}
+	if !some {
+		return false, errDormant
+	}
 	conn, err := r.connect(ctx)
 	if err != nil {
 		return false, err
@@ -31,16 +41,6 @@ func (r *Reader) session(ctx context.Context) (streamed bool, err error) {
 	start, err := r.prepareSlot(ctx, conn)
 	if err != nil {
 		return false, err
-	}
-	// Whether there are consumers, and whether their events need documents; each batch keeps both
-	// up to date.
-	var some, pushing bool
-	if err := r.Pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM sequin.consumers),
-		EXISTS (SELECT 1 FROM sequin.consumers WHERE kind IN ('webhook', 'kafka', 'http_pull') AND status = 'active')`).Scan(&some, &pushing); err != nil {
-		return false, fmt.Errorf("reading the consumers: %w", err)
-	}
-	if !some {
-		return true, errDormant
 	}
 	r.idle.Store(!some)
 	r.bodies.Store(pushing && r.Direct != nil)
@@ -104,12 +104,23 @@ func (r *Reader) receive(ctx context.Context, conn *pgconn.PgConn, pipe *pipelin
 		walEnd     pglogrepl.LSN // from the latest keepalive
 		reply      = true        // report at once
 		unwanted   time.Time     // since when no consumer exists and nothing is unwritten
+		looked     = time.Now()  // when the consumers were last looked for while nothing was written
 	)
 	for {
 		now := time.Now()
 		if dec.idle() && pipe.empty() && walEnd > r.Confirmed() {
 			// Nothing received is unwritten: everything before the server's WAL end is handled.
 			r.advance(walEnd)
+		}
+		if !r.idle.Load() && dec.idle() && pipe.empty() && now.Sub(looked) >= r.dormantAfter() {
+			// Batches say whether consumers are left; with no events, look. A transaction decoded
+			// without its events meanwhile is checked again under the fan-out lock when written.
+			looked = now
+			var some bool
+			if err := r.Pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM sequin.consumers)`).Scan(&some); err != nil {
+				return fmt.Errorf("reading the consumers: %w", err)
+			}
+			r.idle.Store(!some)
 		}
 		switch {
 		case !r.idle.Load() || !dec.idle() || !pipe.empty():
@@ -134,6 +145,8 @@ func (r *Reader) receive(ctx context.Context, conn *pgconn.PgConn, pipe *pipelin
 		}
 		if !unwanted.IsZero() {
 			deadline = minTime(deadline, unwanted.Add(r.dormantAfter()))
+		} else if !r.idle.Load() && dec.idle() && pipe.empty() {
+			deadline = minTime(deadline, looked.Add(r.dormantAfter()))
 		}
 		rctx, cancel := context.WithDeadline(ctx, deadline)
 		raw, err := conn.ReceiveMessage(rctx)

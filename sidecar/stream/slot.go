@@ -13,6 +13,9 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
+// errSlotTaken says the slot's name is another database's slot (or not a pgoutput one).
+var errSlotTaken = errors.New("slot name taken")
+
 var slotNameRE = regexp.MustCompile(`^[a-z0-9_]{1,63}$`)
 
 func validSlotName(name string) error {
@@ -37,8 +40,8 @@ func (r *Reader) prepareSlot(ctx context.Context, conn *pgconn.PgConn) (pglogrep
 			return 0, err
 		}
 		if !logical || plugin != "pgoutput" || database != current {
-			return 0, fmt.Errorf("replication slot %s exists but is not a pgoutput slot of database %s (plugin %q, database %q)",
-				r.slot(), current, plugin, database)
+			return 0, fmt.Errorf("%w: replication slot %s exists but is not a pgoutput slot of database %s (plugin %q, database %q)",
+				errSlotTaken, r.slot(), current, plugin, database)
 		}
 		return storedPosition(ctx, r.Pool, r.slot())
 	case errors.Is(err, pgx.ErrNoRows):
