@@ -8,7 +8,7 @@ import (
 
 // Quantile returns the q-quantile (0 ≤ q ≤ 1) of samples by the nearest-rank method, so that the
 // figure is one that was actually observed; it returns 0 for no samples.
-func Quantile(samples []time.Duration, q float64) time.Duration {
+func Quantile[T time.Duration | float64](samples []T, q float64) T {
 	if len(samples) == 0 {
 		return 0
 	}

@@ -20,7 +20,8 @@ func TestQuantileIsAnObservedSample(t *testing.T) {
 	require.Equal(t, 100*time.Millisecond, s[0], "the caller's slice is not reordered")
 
 	require.Equal(t, 7*time.Millisecond, Quantile([]time.Duration{7 * time.Millisecond}, 0.99))
-	require.Zero(t, Quantile(nil, 0.5))
+	require.Zero(t, Quantile[time.Duration](nil, 0.5))
+	require.Equal(t, 2.5, Quantile([]float64{3.5, 1, 2.5}, 0.5), "the median of three rates")
 	// Nearest rank on a small set: p50 of four samples is the second.
 	require.Equal(t, 2*time.Second, Quantile([]time.Duration{4 * time.Second, time.Second, 3 * time.Second, 2 * time.Second}, 0.5))
 }

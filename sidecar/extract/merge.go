@@ -30,7 +30,7 @@ func Merge(ctx context.Context, tx pgx.Tx, t Target, records []providers.Record)
 	}
 	ords := make([]int32, len(records))
 	ids := make([]string, len(records))
-	datas := make([]*string, len(records))
+	datas := make([][]byte, len(records)) // nil is NULL; the bytes go to the server as they are
 	updateds := make([]*time.Time, len(records))
 	deleteds := make([]bool, len(records))
 	for i, r := range records {
@@ -42,8 +42,7 @@ func Merge(ctx context.Context, tx pgx.Tx, t Target, records []providers.Record)
 			if err != nil {
 				return st, providers.Malformed(err, "record %s of %s is not JSON", r.ID, t.Collection.ID)
 			}
-			data := string(clean)
-			datas[i] = &data
+			datas[i] = clean
 		} else if !r.Deleted {
 			return st, providers.Malformed(nil, "record %s of %s has no data", r.ID, t.Collection.ID)
 		}
