@@ -231,8 +231,8 @@ func TestLateCopyOfADeletedRecordStaysDeleted(t *testing.T) {
 	require.Equal(t, 1, st.Inserted, "a record a sweep took for gone returns at the next listing")
 }
 
-// Objects past the TOAST threshold are compressed with lz4, in the synced table and in events, when
-// the server has it.
+// Objects past the TOAST threshold are compressed with lz4, in the synced table (the object and the
+// large typed fields) and in events, when the server has it.
 func TestObjectsCompressWithLZ4(t *testing.T) {
 	b := setupMerge(t)
 	ctx := context.Background()
@@ -241,7 +241,8 @@ func TestObjectsCompressWithLZ4(t *testing.T) {
 	if !lz4 {
 		t.Skip("this server has no lz4")
 	}
-	for _, col := range []struct{ table, column string }{{"acme.widget", "_data"}, {"sequin.events", "data"}, {"sequin.events", "previous_data"}} {
+	for _, col := range []struct{ table, column string }{{"acme.widget", "_data"}, {"acme.widget", "name"}, {"acme.widget", "metadata"},
+		{"acme.widget", "tags"}, {"sequin.events", "data"}, {"sequin.events", "previous_data"}} {
 		var method string
 		require.NoError(t, b.db.Pool.QueryRow(ctx, `SELECT attcompression::text FROM pg_attribute WHERE attrelid = $1::regclass AND attname = $2`,
 			col.table, col.column).Scan(&method))
@@ -253,6 +254,7 @@ func TestObjectsCompressWithLZ4(t *testing.T) {
 	b.merge(t, providers.Record{ID: "w1", Data: raw})
 	var methods []string
 	require.NoError(t, b.db.Pool.QueryRow(ctx, `SELECT ARRAY[(SELECT pg_column_compression(_data) FROM acme.widget WHERE id = 'w1'),
+		(SELECT pg_column_compression(name) FROM acme.widget WHERE id = 'w1'),
 		(SELECT pg_column_compression(data) FROM sequin.events WHERE upstream_id = 'w1')]`).Scan(&methods))
-	require.Equal(t, []string{"lz4", "lz4"}, methods)
+	require.Equal(t, []string{"lz4", "lz4", "lz4"}, methods)
 }

@@ -61,8 +61,15 @@ func EnsureTable(ctx context.Context, q sqlapi.Querier, t Target) error {
 		}
 	}
 	if lz4 {
-		// Several times faster than pglz at about the same size, for objects past the TOAST threshold.
-		fmt.Fprintf(&b, "ALTER TABLE %s ALTER COLUMN _data SET COMPRESSION lz4;\n", t.QualifiedName())
+		// Several times faster than pglz at about the same size, for objects past the TOAST threshold:
+		// the whole object, and the fields that can be as large (a list of invoice lines, a long text).
+		cols := []string{"ALTER COLUMN _data SET COMPRESSION lz4"}
+		for _, f := range t.Collection.Fields {
+			if f.Type == "jsonb" || f.Type == "text" || f.Type == "text[]" {
+				cols = append(cols, fmt.Sprintf("ALTER COLUMN %s SET COMPRESSION lz4", pgx.Identifier{f.Name}.Sanitize()))
+			}
+		}
+		fmt.Fprintf(&b, "ALTER TABLE %s %s;\n", t.QualifiedName(), strings.Join(cols, ", "))
 	}
 	fmt.Fprintf(&b, "ALTER TABLE %s REPLICA IDENTITY FULL;\n", t.QualifiedName())
 	fmt.Fprintf(&b, "COMMENT ON TABLE %s IS %s;\n", t.QualifiedName(), quoteLiteral(fmt.Sprintf("Synced by sequin: %s (sync %s)", t.Collection.ID, t.SyncID)))
