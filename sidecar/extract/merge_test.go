@@ -198,12 +198,16 @@ func TestDeleteOldEventsInBatches(t *testing.T) {
 	_, err = b.db.Pool.Exec(ctx, `INSERT INTO sequin.events (sync_id, collection_id, upstream_id, event, data)
 		SELECT $1, 'acme:widget', 'new' || g, 'inserted', '{}' FROM generate_series(1, 10) g`, b.t.SyncID)
 	require.NoError(t, err)
+	// A young event among the oldest (its transaction began after others that wrote later) does not
+	// stop the expired ones behind it from going.
+	_, err = b.db.Pool.Exec(ctx, `UPDATE sequin.events SET event_inserted_at = now() WHERE seq = (SELECT min(seq) + 100 FROM sequin.events)`)
+	require.NoError(t, err)
 	n, err := DeleteOldEvents(ctx, b.db.Pool, 7*24*time.Hour)
 	require.NoError(t, err)
-	require.Equal(t, int64(12000), n)
+	require.Equal(t, int64(11999), n)
 	var left int
 	require.NoError(t, b.db.Pool.QueryRow(ctx, `SELECT count(*) FROM sequin.events`).Scan(&left))
-	require.Equal(t, 10, left)
+	require.Equal(t, 11, left)
 }
 
 // TestLateCopyOfADeletedRecordStaysDeleted: once an API-dated delete is merged, a copy of the record

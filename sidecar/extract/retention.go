@@ -36,9 +36,9 @@ func (e *Engine) retention() time.Duration {
 
 // DeleteOldEvents deletes events inserted more than retention ago, in batches of a few thousand rows
 // each in its own statement, and returns how many it deleted. Events are taken in seq order, oldest
-// first, and the deletes stop at the first batch that is not all expired: seq follows the insertion
-// order (an event's time is its transaction's start, so one written late in a long transaction may
-// wait behind a younger one for as long as that transaction lasted).
+// first, and the deletes stop at the first batch with none expired: seq follows the insertion order,
+// but not strictly the events' times (an event's time is its transaction's start), so a batch may
+// hold young and expired events side by side.
 func DeleteOldEvents(ctx context.Context, q sqlapi.Querier, retention time.Duration) (int64, error) {
 	var total int64
 	for {
@@ -49,7 +49,7 @@ func DeleteOldEvents(ctx context.Context, q sqlapi.Querier, retention time.Durat
 			return total, fmt.Errorf("deleting expired events: %w", err)
 		}
 		total += tag.RowsAffected()
-		if tag.RowsAffected() < retentionBatch {
+		if tag.RowsAffected() == 0 {
 			break
 		}
 	}
