@@ -28,31 +28,66 @@ func Members(obj []byte, fn func(key string, value []byte) error) error {
 // MemberBytes is Members with the key as bytes, which alias obj unless the key has escapes: reading
 // a few members of many objects then allocates nothing per key. fn must not keep key.
 func MemberBytes(obj []byte, fn func(key, value []byte) error) error {
-	i := skipSpace(obj, 0)
-	if i >= len(obj) || obj[i] != '{' {
-		return ErrNotObject
+	_, err := members(obj, skipSpace(obj, 0), fn)
+	return err
+}
+
+// members walks the members of the object starting at b[i] and returns the index just past it.
+func members(b []byte, i int, fn func(key, value []byte) error) (int, error) {
+	if i >= len(b) || b[i] != '{' {
+		return i, ErrNotObject
 	}
-	i = skipSpace(obj, i+1)
-	if i < len(obj) && obj[i] == '}' {
+	i = skipSpace(b, i+1)
+	if i < len(b) && b[i] == '}' {
+		return i + 1, nil
+	}
+	for i < len(b) {
+		end := skipString(b, i)
+		key, err := decodeKey(b[i:end])
+		if err != nil {
+			return i, err
+		}
+		i = skipSpace(b, end)
+		i = skipSpace(b, i+1) // the colon
+		vend := skipValue(b, i)
+		if err := fn(key, b[i:vend]); err != nil {
+			return i, err
+		}
+		i = skipSpace(b, vend)
+		if i >= len(b) || b[i] == '}' {
+			return i + 1, nil
+		}
+		i = skipSpace(b, i+1) // the comma
+	}
+	return len(b), nil
+}
+
+// ObjectElements walks an array of objects in one pass: for every element it calls member with each
+// of the object's members (as MemberBytes does), then elem with the whole object. An element that is
+// not an object is ErrNotObject. It stops at the first error; arr must be valid JSON (Valid), and the
+// slices alias it.
+func ObjectElements(arr []byte, member func(key, value []byte) error, elem func(obj []byte) error) error {
+	i := skipSpace(arr, 0)
+	if i >= len(arr) || arr[i] != '[' {
+		return ErrNotArray
+	}
+	i = skipSpace(arr, i+1)
+	if i < len(arr) && arr[i] == ']' {
 		return nil
 	}
-	for i < len(obj) {
-		end := skipString(obj, i)
-		key, err := decodeKey(obj[i:end])
+	for i < len(arr) {
+		end, err := members(arr, i, member)
 		if err != nil {
 			return err
 		}
-		i = skipSpace(obj, end)
-		i = skipSpace(obj, i+1) // the colon
-		vend := skipValue(obj, i)
-		if err := fn(key, obj[i:vend]); err != nil {
+		if err := elem(arr[i:min(end, len(arr))]); err != nil {
 			return err
 		}
-		i = skipSpace(obj, vend)
-		if i >= len(obj) || obj[i] == '}' {
+		i = skipSpace(arr, end)
+		if i >= len(arr) || arr[i] == ']' {
 			return nil
 		}
-		i = skipSpace(obj, i+1) // the comma
+		i = skipSpace(arr, i+1)
 	}
 	return nil
 }
@@ -154,15 +189,23 @@ func skipSpace(b []byte, i int) int {
 	return i
 }
 
-// skipString returns the index just past the string starting at b[i] (a quote).
+// skipString returns the index just past the string starting at b[i] (a quote): the next quote
+// not escaped, that is after an even number of backslashes.
 func skipString(b []byte, i int) int {
-	for j := i + 1; j < len(b); j++ {
-		switch b[j] {
-		case '\\':
-			j++
-		case '"':
+	for j := i + 1; j < len(b); {
+		q := bytes.IndexByte(b[j:], '"')
+		if q < 0 {
+			return len(b)
+		}
+		j += q
+		k := j
+		for k > i+1 && b[k-1] == '\\' {
+			k--
+		}
+		if (j-k)%2 == 0 {
 			return j + 1
 		}
+		j++
 	}
 	return len(b)
 }

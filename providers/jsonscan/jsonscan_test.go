@@ -22,10 +22,27 @@ func walk(t testing.TB, raw []byte) any {
 		return m
 	case '[':
 		l := []any{}
+		objects := true
 		require.NoError(t, Elements(raw, func(e []byte) error {
 			l = append(l, walk(t, e))
+			objects = objects && e[0] == '{'
 			return nil
 		}))
+		if objects {
+			// The one-pass walk of an array of objects reads the same members and objects.
+			var byMembers, byElems []any
+			m := map[string]any{}
+			require.NoError(t, ObjectElements(raw, func(k, v []byte) error {
+				m[string(k)] = walk(t, v)
+				return nil
+			}, func(obj []byte) error {
+				byMembers, byElems = append(byMembers, m), append(byElems, walk(t, obj))
+				m = map[string]any{}
+				return nil
+			}))
+			require.Equal(t, l, append([]any{}, byMembers...), "members of %s", raw)
+			require.Equal(t, l, append([]any{}, byElems...), "objects of %s", raw)
+		}
 		return l
 	}
 	v, err := decode(raw)
@@ -49,6 +66,8 @@ var seeds = []string{
 	"{\n\t\"a\"\r\n:\t[\n1\n]\n}",
 	`{"data":[{"id":"cus_1","created":1700000000,"deleted":true},{"id":"cus_2","metadata":{"id":"x"}}],"has_more":false}`,
 	`{"a":1,"a":2}`,
+	`[{"a":"x\\","b":"\\\"q\\"},{"c":["\\\\",{"d":"]}\""}]},{}]`,
+	`[{"id":"a"} , {"id":"b","n":[{"x":1}]}]`,
 }
 
 func TestWalksMatchEncodingJSON(t *testing.T) {

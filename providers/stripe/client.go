@@ -3,11 +3,13 @@ package stripe
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/sequinsync/sequin/providers"
 	"github.com/sequinsync/sequin/providers/jsonscan"
@@ -76,17 +78,24 @@ func decodeList(body []byte) (*list, []head, error) {
 				return nil
 			}
 			l.Data, heads = []json.RawMessage{}, []head{}
-			err = jsonscan.Elements(v, func(obj []byte) error {
-				h, err := decodeHead(obj)
-				if err != nil {
+			// One walk over the objects reads their heads and where each ends.
+			var h head
+			err = jsonscan.ObjectElements(v, func(key, v []byte) error {
+				if err := h.member(key, v); err != nil {
 					return fmt.Errorf("object %d of the list: %w", len(heads), err)
 				}
+				return nil
+			}, func(obj []byte) error {
 				if h.ID == "" {
 					return fmt.Errorf("object %d of the list has no id", len(heads))
 				}
 				l.Data, heads = append(l.Data, json.RawMessage(obj)), append(heads, h)
+				h = head{}
 				return nil
 			})
+			if errors.Is(err, jsonscan.ErrNotObject) {
+				err = fmt.Errorf("object %d of the list: %w", len(heads), err)
+			}
 		}
 		if err != nil {
 			return fmt.Errorf("%s: %w", key, err)
@@ -102,26 +111,29 @@ func decodeList(body []byte) (*list, []head, error) {
 // decodeHead reads the head fields of one object.
 func decodeHead(obj []byte) (head, error) {
 	var h head
-	err := jsonscan.MemberBytes(obj, func(key, v []byte) error {
-		var err error
-		switch fold(key, "id", "object", "created", "updated", "deleted") {
-		case "id":
-			h.ID, err = jsonscan.String(v)
-		case "object":
-			h.Object, err = jsonscan.String(v)
-		case "created":
-			h.Created, err = jsonscan.Int(v)
-		case "updated":
-			h.Updated, err = jsonscan.Int(v)
-		case "deleted":
-			h.Deleted, err = jsonscan.Bool(v)
-		}
-		if err != nil {
-			return fmt.Errorf("%s: %w", key, err)
-		}
-		return nil
-	})
+	err := jsonscan.MemberBytes(obj, h.member)
 	return h, err
+}
+
+// member reads one member of an object into h when it is a head field.
+func (h *head) member(key, v []byte) error {
+	var err error
+	switch fold(key, "id", "object", "created", "updated", "deleted") {
+	case "id":
+		h.ID, err = jsonscan.String(v)
+	case "object":
+		h.Object, err = jsonscan.String(v)
+	case "created":
+		h.Created, err = jsonscan.Int(v)
+	case "updated":
+		h.Updated, err = jsonscan.Int(v)
+	case "deleted":
+		h.Deleted, err = jsonscan.Bool(v)
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", key, err)
+	}
+	return nil
 }
 
 // fold returns the name of names that key matches as encoding/json matches field names (exactly, else
@@ -132,12 +144,38 @@ func fold(key []byte, names ...string) string {
 			return n
 		}
 	}
+	// Most keys are none of names: an ASCII key (every name is) can only match a name of its length.
+	ascii := true
+	for _, c := range key {
+		if c >= utf8.RuneSelf {
+			ascii = false
+			break
+		}
+	}
 	for _, n := range names {
-		if strings.EqualFold(string(key), n) {
+		if ascii {
+			if len(key) == len(n) && asciiEqualFold(key, n) {
+				return n
+			}
+		} else if strings.EqualFold(string(key), n) {
 			return n
 		}
 	}
 	return ""
+}
+
+// asciiEqualFold reports whether the ASCII key and name of the same length differ only in case.
+func asciiEqualFold(key []byte, name string) bool {
+	for i, c := range key {
+		if c == name[i] {
+			continue
+		}
+		// Differing bytes match only as the two cases of one letter.
+		if lower := c | 0x20; lower != name[i]|0x20 || lower < 'a' || lower > 'z' {
+			return false
+		}
+	}
+	return true
 }
 
 // getObject fetches one object. A deleted object (Stripe keeps deleted customers retrievable as

@@ -3,9 +3,15 @@ package stripe
 import (
 	"encoding/json"
 	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/sequinsync/sequin/providers/stripe/emulator"
 )
 
 // referenceList decodes a list page with encoding/json alone, as listPage did before, refusing objects
@@ -55,4 +61,37 @@ func FuzzDecodeList(f *testing.F) {
 			require.Equal(t, wantH, gotH)
 		}
 	})
+}
+
+// BenchmarkDecodeList decodes list pages of 100 objects as the emulator serves them, one page of each
+// collection per iteration.
+func BenchmarkDecodeList(b *testing.B) {
+	srv := httptest.NewServer(emulator.New(emulator.Config{Seed: 100, RandSeed: 5, SkipSeedEvents: true}))
+	defer srv.Close()
+	var pages [][]byte
+	var size int64
+	for _, c := range buildCollections() {
+		name := strings.TrimPrefix(c.ID, "stripe:")
+		if name == "event" {
+			continue
+		}
+		req, _ := http.NewRequest(http.MethodGet, srv.URL+"/v1/"+name+"s?limit=100", nil)
+		req.Header.Set("Authorization", "Bearer sk_test_bench")
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(b, err)
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		require.NoError(b, err)
+		require.Equal(b, http.StatusOK, resp.StatusCode, "%s", body)
+		pages = append(pages, body)
+		size += int64(len(body))
+	}
+	b.SetBytes(size)
+	for b.Loop() {
+		for _, p := range pages {
+			if _, heads, err := decodeList(p); err != nil || len(heads) == 0 {
+				b.Fatalf("%d heads, %v", len(heads), err)
+			}
+		}
+	}
 }
