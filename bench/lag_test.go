@@ -3,17 +3,15 @@ package bench
 import (
 	"context"
 	"fmt"
-	"io"
 	"math/rand/v2"
-	"net/http"
 	"net/http/httptest"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/sequinsync/sequin/providers/emulatorkit"
 	"github.com/sequinsync/sequin/providers/stripe/emulator"
 	"github.com/sequinsync/sequin/sqlapi/pgtest"
 	"github.com/sequinsync/sequin/sqlapi/secret"
@@ -43,12 +41,12 @@ func measureLag(b *testing.B, mode string, bound time.Duration, boundName string
 	names := []string{p50Name, p99Name}
 	ctx := context.Background()
 	const whsec = "whsec_bench_lag"
-	var target atomic.Value // the sidecar's webhook URL, known once the sync exists
+	var fwd emulatorkit.Forwarder // to the sidecar's webhook URL, known once the sync exists
 	cfg := emulator.Config{Seed: 200, RandSeed: 9, SkipSeedEvents: true}
 	if mode == "webhook" {
-		fwd := httptest.NewServer(forwardTo(&target))
-		b.Cleanup(fwd.Close)
-		cfg.WebhookURL, cfg.WebhookSecret = fwd.URL, whsec
+		fwdSrv := httptest.NewServer(&fwd)
+		b.Cleanup(fwdSrv.Close)
+		cfg.WebhookURL, cfg.WebhookSecret = fwdSrv.URL, whsec
 	}
 	emu, base := startEmulator(b, cfg)
 	db := pgtest.NewDB(b)
@@ -64,7 +62,7 @@ func measureLag(b *testing.B, mode string, bound time.Duration, boundName string
 	if err := waitLive(ctx, db.Pool, time.Minute, 50*time.Millisecond); err != nil {
 		fail(b, names, err)
 	}
-	target.Store("http://" + sc.Addr + "/webhooks/" + syncID)
+	fwd.SetTarget("http://" + sc.Addr + "/webhooks/" + syncID)
 
 	w := &eventWatcher{pool: db.Pool, seen: map[string]time.Time{}}
 	watchCtx, stopWatch := context.WithCancel(ctx)
@@ -123,31 +121,6 @@ func measureLag(b *testing.B, mode string, bound time.Duration, boundName string
 		Measured(p50Name, ms(p50), "ms", ms(bound), boundName, AtMost(1), cond),
 		Measured(p99Name, ms(p99), "ms", ms(bound), boundName, AtMost(1), cond),
 	)
-}
-
-// forwardTo relays the emulator's webhooks to the URL in target (set once the sync exists).
-func forwardTo(target *atomic.Value) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		u, _ := target.Load().(string)
-		if u == "" {
-			w.WriteHeader(http.StatusServiceUnavailable)
-			return
-		}
-		req, err := http.NewRequestWithContext(r.Context(), http.MethodPost, u, r.Body)
-		if err != nil {
-			w.WriteHeader(http.StatusBadGateway)
-			return
-		}
-		req.Header = r.Header.Clone()
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			w.WriteHeader(http.StatusBadGateway)
-			return
-		}
-		defer resp.Body.Close()
-		w.WriteHeader(resp.StatusCode)
-		_, _ = io.Copy(w, resp.Body)
-	})
 }
 
 // eventWatcher notes when each upstream id's first "updated" event becomes visible.

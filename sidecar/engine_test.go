@@ -10,7 +10,6 @@ import (
 	"net/http/httptest"
 	"sort"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -18,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sequinsync/sequin/providers"
+	"github.com/sequinsync/sequin/providers/emulatorkit"
 	"github.com/sequinsync/sequin/providers/stripe"
 	"github.com/sequinsync/sequin/providers/stripe/emulator"
 	"github.com/sequinsync/sequin/sidecar"
@@ -362,28 +362,11 @@ func TestWebhookTriggersImmediateRefetch(t *testing.T) {
 }
 
 // newWebhookForwarder serves an address an emulator can be told to send webhooks to before the
-// sidecar's receiver URL is known (it names the sync): deliveries get 503 until target is given it,
-// and are then passed on there with their headers.
+// sidecar's receiver URL is known (it names the sync).
 func newWebhookForwarder(t *testing.T) (url string, target func(string)) {
 	t.Helper()
-	var to atomic.Value
-	forward := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		u, _ := to.Load().(string)
-		if u == "" {
-			w.WriteHeader(http.StatusServiceUnavailable)
-			return
-		}
-		req, _ := http.NewRequestWithContext(r.Context(), http.MethodPost, u, r.Body)
-		req.Header = r.Header.Clone()
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			w.WriteHeader(http.StatusBadGateway)
-			return
-		}
-		defer resp.Body.Close()
-		w.WriteHeader(resp.StatusCode)
-		_, _ = io.Copy(w, resp.Body)
-	}))
-	t.Cleanup(forward.Close)
-	return forward.URL, func(u string) { to.Store(u) }
+	var fwd emulatorkit.Forwarder
+	srv := httptest.NewServer(&fwd)
+	t.Cleanup(srv.Close)
+	return srv.URL, fwd.SetTarget
 }

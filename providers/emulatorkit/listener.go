@@ -1,5 +1,6 @@
 // Package emulatorkit holds the plumbing the API emulators under providers/*/emulator share: serving
-// a handler on a loopback address, the request log, fault queues and a sliding-window rate limiter.
+// a handler on a loopback address, the request log, fault queues, a sliding-window rate limiter, and
+// a webhook forwarder for tests whose receiver URL is known only after the emulator starts.
 // What an API answers (its error bodies, headers, pagination and webhooks) stays in each emulator.
 package emulatorkit
 
