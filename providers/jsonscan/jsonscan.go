@@ -54,7 +54,10 @@ func members(b []byte, i int, fn func(key, value []byte) error) (int, error) {
 			return i, err
 		}
 		i = skipSpace(b, vend)
-		if i >= len(b) || b[i] == '}' {
+		if i >= len(b) {
+			return len(b), nil
+		}
+		if b[i] == '}' {
 			return i + 1, nil
 		}
 		i = skipSpace(b, i+1) // the comma
@@ -67,34 +70,27 @@ func members(b []byte, i int, fn func(key, value []byte) error) (int, error) {
 // not an object is ErrNotObject. It stops at the first error; arr must be valid JSON (Valid), and the
 // slices alias it.
 func ObjectElements(arr []byte, member func(key, value []byte) error, elem func(obj []byte) error) error {
-	i := skipSpace(arr, 0)
-	if i >= len(arr) || arr[i] != '[' {
-		return ErrNotArray
-	}
-	i = skipSpace(arr, i+1)
-	if i < len(arr) && arr[i] == ']' {
-		return nil
-	}
-	for i < len(arr) {
+	return elements(arr, func(i int) (int, error) {
 		end, err := members(arr, i, member)
 		if err != nil {
-			return err
+			return end, err
 		}
-		if err := elem(arr[i:min(end, len(arr))]); err != nil {
-			return err
-		}
-		i = skipSpace(arr, end)
-		if i >= len(arr) || arr[i] == ']' {
-			return nil
-		}
-		i = skipSpace(arr, i+1)
-	}
-	return nil
+		return end, elem(arr[i:end])
+	})
 }
 
 // Elements calls fn with every element of the array arr, in order, and stops at fn's first error.
 // arr must be valid JSON; element slices alias arr.
 func Elements(arr []byte, fn func(elem []byte) error) error {
+	return elements(arr, func(i int) (int, error) {
+		end := skipValue(arr, i)
+		return end, fn(arr[i:end])
+	})
+}
+
+// elements walks the array arr: each is given the index where an element starts, and returns the
+// index just past it.
+func elements(arr []byte, each func(i int) (int, error)) error {
 	i := skipSpace(arr, 0)
 	if i >= len(arr) || arr[i] != '[' {
 		return ErrNotArray
@@ -104,8 +100,8 @@ func Elements(arr []byte, fn func(elem []byte) error) error {
 		return nil
 	}
 	for i < len(arr) {
-		end := skipValue(arr, i)
-		if err := fn(arr[i:end]); err != nil {
+		end, err := each(i)
+		if err != nil {
 			return err
 		}
 		i = skipSpace(arr, end)

@@ -42,7 +42,7 @@ func (r *Reader) session(ctx context.Context) (streamed bool, err error) {
 	if err != nil {
 		return false, err
 	}
-	r.idle.Store(!some)
+	r.idle.Store(false)
 	r.bodies.Store(pushing && r.Direct != nil)
 	err = pglogrepl.StartReplication(ctx, conn, r.slot(), start, pglogrepl.StartReplicationOptions{
 		Mode: pglogrepl.LogicalReplication,
