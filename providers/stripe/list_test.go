@@ -1,6 +1,7 @@
 package stripe
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
@@ -15,8 +16,12 @@ import (
 )
 
 // referenceList decodes a list page with encoding/json alone, as listPage did before, refusing objects
-// without an id.
+// without an id, and a page that is null (encoding/json leaves the list empty; an empty page would end
+// a backfill as if the collection had no more objects).
 func referenceList(body []byte) (*list, []head, error) {
+	if string(bytes.TrimSpace(body)) == "null" {
+		return nil, nil, errors.New("a null page")
+	}
 	var l list
 	if err := json.Unmarshal(body, &l); err != nil {
 		return nil, nil, err
