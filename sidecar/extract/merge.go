@@ -3,6 +3,7 @@ package extract
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -20,15 +21,16 @@ type MergeStats struct {
 func (s MergeStats) Changed() int { return s.Inserted + s.Updated + s.Deleted }
 
 // Merge writes records into the target table inside tx and writes one event per record that is new,
-// changed or deleted, in the order given. Per id the last copy wins; a copy older than what the table
-// holds (by upstream_updated_at) is ignored, and a copy with the same content produces no event.
-// The caller holds the collection's row lock, so merges of one table never interleave.
+// changed or deleted. Per id the last copy wins; a copy older than what the table holds (by
+// upstream_updated_at) is ignored, and a copy with the same content produces no event. The caller
+// holds the collection's row lock, so merges of one table never interleave.
 func Merge(ctx context.Context, tx pgx.Tx, t Target, records []providers.Record) (MergeStats, error) {
 	var st MergeStats
 	if len(records) == 0 {
 		return st, nil
 	}
-	ords := make([]int32, len(records))
+	given := len(records)
+	records = lastCopies(records)
 	ids := make([]string, len(records))
 	datas := make([][]byte, len(records)) // nil is NULL; the bytes go to the server as they are
 	updateds := make([]*time.Time, len(records))
@@ -50,7 +52,7 @@ func Merge(ctx context.Context, tx pgx.Tx, t Target, records []providers.Record)
 			u := r.UpdatedAt
 			updateds[i] = &u
 		}
-		ords[i], ids[i], deleteds[i] = int32(i), r.ID, r.Deleted
+		ids[i], deleteds[i] = r.ID, r.Deleted
 	}
 	// The statement is long (every typed column's extraction), so planning it costs about as much as
 	// running it on a page. Its plan does not depend on the page (each record is looked up by key), but
@@ -59,21 +61,22 @@ func Merge(ctx context.Context, tx pgx.Tx, t Target, records []providers.Record)
 	if _, err := tx.Exec(ctx, `SET LOCAL plan_cache_mode = force_generic_plan`); err != nil {
 		return st, fmt.Errorf("merging into %s: %w", t.QualifiedName(), err)
 	}
-	err := tx.QueryRow(ctx, mergeSQL(t), t.SyncID, t.Collection.ID, ords, ids, datas, updateds, deleteds).
+	err := tx.QueryRow(ctx, mergeSQL(t), t.SyncID, t.Collection.ID, ids, datas, updateds, deleteds).
 		Scan(&st.Inserted, &st.Updated, &st.Deleted)
 	if err != nil {
 		return st, fmt.Errorf("merging into %s: %w", t.QualifiedName(), err)
 	}
-	st.Unchanged = len(records) - st.Changed()
+	st.Unchanged = given - st.Changed()
 	return st, nil
 }
 
 // mergeSQL is the one statement that merges a page into t's table. It takes the sync id, the
-// collection id and the page as parallel arrays (order, id, data, upstream time, deleted), and returns
-// the inserted, updated and deleted counts.
+// collection id and the page as parallel arrays (id, data, upstream time, deleted), and returns the
+// inserted, updated and deleted counts.
 //
-// Per id the last copy is kept, then only what differs from the table, each looked up by its key (a
-// plain join would scan a freshly filled table that has no statistics yet, once per page). A copy of
+// The page holds one copy per id (lastCopies), so the statement sorts nothing: a sort would copy
+// every object once more. Only what differs from the table is kept, each record looked up by its key
+// (a plain join would scan a freshly filled table that has no statistics yet, once per page). A copy of
 // a record that is not in the table but was deleted at or after the copy's version time is a late
 // copy: ignored. The changes are materialized once, with each object in memory, so the typed columns
 // are extracted from it without reading it back from storage field by field. The sub-statements
@@ -103,13 +106,11 @@ func mergeSQL(t Target) string {
 		"_upstream_updated_at = excluded._upstream_updated_at", "_synced_at = excluded._synced_at")
 	tbl := t.QualifiedName()
 	return fmt.Sprintf(`WITH incoming AS (
-		SELECT DISTINCT ON (id) *
-		  FROM unnest($3::integer[], $4::text[], $5::jsonb[], $6::timestamptz[], $7::boolean[]) AS i(ord, id, data, updated_at, deleted)
-		 ORDER BY id, ord DESC
+		SELECT * FROM unnest($3::text[], $4::jsonb[], $5::timestamptz[], $6::boolean[]) AS i(id, data, updated_at, deleted)
 	), tombs AS (
 		SELECT EXISTS (SELECT 1 FROM sequin.tombstones d WHERE d.sync_id = $1::uuid AND d.collection_id = $2) AS buried
 	), changes AS MATERIALIZED (
-		SELECT i.ord, i.id, i.data, i.updated_at, i.deleted, t._data AS old_data, t.id IS NOT NULL AS existed
+		SELECT i.id, i.data, i.updated_at, i.deleted, t._data AS old_data, t.id IS NOT NULL AS existed
 		  FROM incoming i
 		  LEFT JOIN LATERAL (SELECT t.id, t._data, t._upstream_updated_at FROM %[1]s t WHERE t.id = i.id OFFSET 0) t ON true
 		 WHERE (i.deleted AND t.id IS NOT NULL)
@@ -124,15 +125,15 @@ func mergeSQL(t Target) string {
 		       CASE WHEN c.deleted THEN 'deleted' WHEN c.existed THEN 'updated' ELSE 'inserted' END,
 		       CASE WHEN c.deleted THEN coalesce(c.old_data, c.data) ELSE c.data END,
 		       CASE WHEN c.existed AND NOT c.deleted THEN sequin._previous_data(c.old_data, c.data) END
-		  FROM changes c ORDER BY c.ord
+		  FROM changes c
 	), inserted AS (
 		INSERT INTO %[1]s (%[2]s) SELECT %[3]s
 		  FROM changes c CROSS JOIN LATERAL (SELECT %[5]s OFFSET 0) x
-		 WHERE NOT c.deleted AND NOT c.existed ORDER BY c.ord
+		 WHERE NOT c.deleted AND NOT c.existed
 	), updated AS (
 		INSERT INTO %[1]s (%[2]s) SELECT %[3]s
 		  FROM changes c CROSS JOIN LATERAL (SELECT %[5]s OFFSET 0) x
-		 WHERE NOT c.deleted AND c.existed ORDER BY c.ord
+		 WHERE NOT c.deleted AND c.existed
 		ON CONFLICT (id) DO UPDATE SET %[4]s
 	), deleted AS (
 		DELETE FROM %[1]s t USING changes c WHERE c.deleted AND t.id = c.id
@@ -148,3 +149,27 @@ func mergeSQL(t Target) string {
 
 // now is replaceable in tests.
 var now = time.Now
+
+// lastCopies returns the last copy of each record in records, in the order of those copies. A page
+// rarely holds two copies of a record (one that moved while it was listed), so it is usually records
+// itself.
+func lastCopies(records []providers.Record) []providers.Record {
+	seen := make(map[string]struct{}, len(records))
+	for _, r := range records {
+		if _, ok := seen[r.ID]; !ok {
+			seen[r.ID] = struct{}{}
+			continue
+		}
+		clear(seen)
+		out := make([]providers.Record, 0, len(records))
+		for j := len(records) - 1; j >= 0; j-- {
+			if _, ok := seen[records[j].ID]; !ok {
+				seen[records[j].ID] = struct{}{}
+				out = append(out, records[j])
+			}
+		}
+		slices.Reverse(out)
+		return out
+	}
+	return records
+}

@@ -262,3 +262,20 @@ func TestObjectsCompressWithLZ4(t *testing.T) {
 		(SELECT pg_column_compression(data) FROM sequin.events WHERE upstream_id = 'w1')]`).Scan(&methods))
 	require.Equal(t, []string{"lz4", "lz4", "lz4"}, methods)
 }
+
+func TestLastCopies(t *testing.T) {
+	t.Parallel()
+	ids := func(recs []providers.Record) (out []string) {
+		for _, r := range recs {
+			out = append(out, r.ID+":"+string(r.Data))
+		}
+		return out
+	}
+	r := func(id, v string) providers.Record { return providers.Record{ID: id, Data: json.RawMessage(v)} }
+	distinct := []providers.Record{r("a", "1"), r("b", "1"), r("c", "1")}
+	require.Equal(t, ids(distinct), ids(lastCopies(distinct)))
+	require.Equal(t, []string{"a:2", "c:1", "b:2"},
+		ids(lastCopies([]providers.Record{r("a", "1"), r("b", "1"), r("a", "2"), r("c", "1"), r("b", "2")})),
+		"the last copy of each id, in the order of those copies")
+	require.Equal(t, []string{"a:3"}, ids(lastCopies([]providers.Record{r("a", "1"), r("a", "2"), r("a", "3")})))
+}
