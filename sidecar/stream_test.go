@@ -419,9 +419,9 @@ func TestKillDuringStreamLosesNoEvent(t *testing.T) {
 	b := setupStream(t, emulator.Config{Seed: 1500, RandSeed: 5, Latency: 40 * time.Millisecond})
 	ctx := context.Background()
 
-	// Migrate, and create the slot, with an in-process sidecar; then hand over to a child process.
+	// Migrate, and create the slot (with the first consumer), with an in-process sidecar; then hand
+	// over to a child process. The child streams from the start, while the backfill runs.
 	first := b.startSidecar(t)
-	first.Stop(ctx)
 	hook := newDelivery()
 	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var payload struct{ Data []map[string]any }
@@ -439,6 +439,12 @@ func TestKillDuringStreamLosesNoEvent(t *testing.T) {
 	_, err = b.db.Pool.Exec(ctx, `SELECT sequin.create_consumer('hook', 'webhook',
 		jsonb_build_object('url', $1::text, 'timeout_ms', 1000, 'batch_size', 50))`, receiver.URL)
 	require.NoError(t, err)
+	require.Eventually(t, func() bool {
+		var n int
+		err := b.db.Pool.QueryRow(ctx, `SELECT count(*) FROM pg_replication_slots WHERE slot_name = $1`, b.slot).Scan(&n)
+		return err == nil && n == 1
+	}, 60*time.Second, 20*time.Millisecond, "the first consumer's slot")
+	first.Stop(ctx)
 	b.createSync(t, "stripe:customer")
 
 	child := startChild(t, b.db.URL, b.key, "CHILD_STREAM_SLOT="+b.slot)
