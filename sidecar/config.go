@@ -33,6 +33,10 @@ type Config struct {
 	MaxWorkers int
 	// MaxConns bounds the Postgres pool (default 20).
 	MaxConns int32
+	// BackfillWrites bounds how many backfill pages the sidecar writes to Postgres at once, over all
+	// syncs and collections (default extract.DefaultBackfillWrites). Backfills fetch ahead while they
+	// wait for a turn, and merge what they fetched in one transaction.
+	BackfillWrites int
 	// ReconcileEvery is the period of the safety-net reconcile (default 30s).
 	ReconcileEvery time.Duration
 	// EventRetention is how long events are kept (default 7 days).

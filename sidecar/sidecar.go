@@ -114,7 +114,7 @@ func (s *Sidecar) Start(ctx context.Context) error {
 	s.Engine = &extract.Engine{
 		Pool: pool, Registry: s.cfg.Registry, Credentials: s.Credentials, Logger: s.logger,
 		Transport: s.cfg.Transport, DefaultPollInterval: s.cfg.DefaultPollInterval, EventRetention: s.cfg.EventRetention,
-		DiscoveryTTL: s.cfg.DiscoveryTTL, Limiters: newLimiters(pool, s.logger),
+		DiscoveryTTL: s.cfg.DiscoveryTTL, BackfillWrites: s.cfg.BackfillWrites, Limiters: newLimiters(pool, s.logger),
 		// New synced tables join the publication sequin_records at once, for native subscribers.
 		OnTablesChanged: []func(context.Context) error{func(ctx context.Context) error {
 			_, err := stream.SyncRecordsPublication(ctx, pool)

@@ -70,8 +70,9 @@ func (w *backfillWorker) Work(ctx context.Context, job *river.Job[BackfillArgs])
 	cursor := deref(c.BackfillCursor)
 	deadline := time.Now().Add(e.sliceTime())
 	// Pages are fetched ahead while earlier ones are merged, so upstream latency and the database's
-	// work overlap. When the database is the slower of the two, the pages waiting are merged together
-	// (up to mergeRecords records), which spreads each transaction's fixed cost over more records.
+	// work overlap. When the database is the slower of the two, or this backfill waits for its turn to
+	// write (Engine.BackfillWrites), the pages waiting are merged together (up to mergeRecords
+	// records), which spreads each transaction's fixed cost over more records.
 	// Pages fetched ahead when the job stops are dropped; their cursors are not committed.
 	fctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -100,8 +101,13 @@ func (w *backfillWorker) Work(ctx context.Context, job *river.Job[BackfillArgs])
 		if f.err != nil {
 			return e.failed(ctx, s, a.CollectionID, c.ConsecutiveErrors, f.err)
 		}
+		end, err := e.startBackfillWrite(ctx)
+		if err != nil {
+			return err
+		}
 		page, merged, failed := takeReady(f.page, pages)
 		done, err := e.commitPage(ctx, s, t, a.Generation, cursor, page, merged)
+		end()
 		if errors.Is(err, errStale) || errors.Is(err, errSyncGone) {
 			return nil
 		}

@@ -1,9 +1,11 @@
 package extract
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -78,4 +80,51 @@ func TestTakeReady(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, 1, n, "a closed channel ends the merge")
 	require.Same(t, first, page)
+}
+
+// At most BackfillWrites pages are written at once; the next waits for a turn to end, and gives up
+// when its job is cancelled.
+func TestBackfillWritesTakeTurns(t *testing.T) {
+	t.Parallel()
+	e := &Engine{BackfillWrites: 2}
+	ctx := context.Background()
+	end1, err := e.startBackfillWrite(ctx)
+	require.NoError(t, err)
+	end2, err := e.startBackfillWrite(ctx)
+	require.NoError(t, err)
+
+	third := make(chan func(), 1)
+	go func() {
+		end, err := e.startBackfillWrite(ctx)
+		if err == nil {
+			third <- end
+		}
+	}()
+	select {
+	case <-third:
+		t.Fatal("a third write started while two were running")
+	case <-time.After(100 * time.Millisecond):
+	}
+	end1()
+	select {
+	case end3 := <-third:
+		end3()
+	case <-time.After(5 * time.Second):
+		t.Fatal("the third write did not start when the first ended")
+	}
+
+	cctx, cancel := context.WithCancel(ctx)
+	end4, err := e.startBackfillWrite(ctx)
+	require.NoError(t, err)
+	cancel()
+	_, err = e.startBackfillWrite(cctx)
+	require.ErrorIs(t, err, context.Canceled, "two writes are running: a cancelled job stops waiting")
+	end2()
+	end4()
+
+	d := &Engine{}
+	end, err := d.startBackfillWrite(ctx)
+	require.NoError(t, err)
+	end()
+	require.Equal(t, DefaultBackfillWrites, cap(d.writes), "the default")
 }

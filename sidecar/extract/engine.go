@@ -45,6 +45,11 @@ type Engine struct {
 	// DiscoveryTTL is how long a discovered collection is used before the provider is asked again, so
 	// that fields added upstream become columns without a restart (default 10m).
 	DiscoveryTTL time.Duration
+	// BackfillWrites bounds how many backfill pages this engine writes to Postgres at once (default
+	// 4). More concurrent merges than the database has cores only wait on each other (for CPU, and for
+	// the events table, which every merge extends), and each is smaller: while a backfill waits for
+	// its turn, the pages fetched ahead meanwhile are merged together.
+	BackfillWrites int
 
 	// OnTablesChanged run after synced tables were created (e.g. to update publications).
 	OnTablesChanged []func(ctx context.Context) error
@@ -53,6 +58,30 @@ type Engine struct {
 	discovered discoveries
 	viewOnce   sync.Once
 	viewDirty  chan struct{}
+	writesOnce sync.Once
+	writes     chan struct{} // one token per backfill page being written
+}
+
+// DefaultBackfillWrites is BackfillWrites when it is not set.
+const DefaultBackfillWrites = 4
+
+// startBackfillWrite waits for a turn to write a backfill page and returns the function that ends it.
+// It must be called outside any transaction: a turn is held for a whole transaction, and that may wait
+// for row locks.
+func (e *Engine) startBackfillWrite(ctx context.Context) (func(), error) {
+	e.writesOnce.Do(func() {
+		n := e.BackfillWrites
+		if n <= 0 {
+			n = DefaultBackfillWrites
+		}
+		e.writes = make(chan struct{}, n)
+	})
+	select {
+	case e.writes <- struct{}{}:
+		return func() { <-e.writes }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 // SetClient gives the engine the River client it inserts jobs with.
