@@ -3,6 +3,7 @@ package extract
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -278,4 +279,27 @@ func TestLastCopies(t *testing.T) {
 		ids(lastCopies([]providers.Record{r("a", "1"), r("b", "1"), r("a", "2"), r("c", "1"), r("b", "2")})),
 		"the last copy of each id, in the order of those copies")
 	require.Equal(t, []string{"a:3"}, ids(lastCopies([]providers.Record{r("a", "1"), r("a", "2"), r("a", "3")})))
+}
+
+// ANALYZE gathers statistics on the typed columns, which queries filter on, and none on whole objects.
+func TestAnalyzeLeavesObjectsOut(t *testing.T) {
+	t.Parallel()
+	b := setupMerge(t)
+	ctx := context.Background()
+	var recs []providers.Record
+	for i := range 50 {
+		recs = append(recs, rec(fmt.Sprintf("w%d", i), time.Time{}, fmt.Sprintf(`{"name":"n%d","metadata":{"k":%d}}`, i%3, i)))
+	}
+	b.merge(t, recs...)
+	_, err := b.db.Pool.Exec(ctx, `ANALYZE acme.widget; ANALYZE sequin.events`)
+	require.NoError(t, err)
+	rows, err := b.db.Pool.Query(ctx, `SELECT schemaname || '.' || tablename || '.' || attname FROM pg_stats
+		WHERE (schemaname, tablename) IN (('acme', 'widget'), ('sequin', 'events')) ORDER BY 1`)
+	require.NoError(t, err)
+	cols, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	require.NoError(t, err)
+	require.Subset(t, cols, []string{"acme.widget.id", "acme.widget.name", "acme.widget.metadata", "sequin.events.upstream_id"})
+	require.NotContains(t, cols, "acme.widget._data")
+	require.NotContains(t, cols, "sequin.events.data")
+	require.NotContains(t, cols, "sequin.events.previous_data")
 }

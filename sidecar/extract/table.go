@@ -29,7 +29,7 @@ func (t Target) QualifiedName() string {
 // since it was created, filled from the _data of the rows already there (an unchanged record is not
 // written again by a sync, so nothing else would fill them). Tables keep the whole API object in _data
 // and have REPLICA IDENTITY FULL so logical replication subscribers see old values. _data is compressed
-// with lz4 where the server has it.
+// with lz4 where the server has it, and ANALYZE leaves it out.
 func EnsureTable(ctx context.Context, q sqlapi.Querier, t Target) error {
 	var existing []string
 	var lz4 bool
@@ -71,6 +71,9 @@ func EnsureTable(ctx context.Context, q sqlapi.Querier, t Target) error {
 		}
 		fmt.Fprintf(&b, "ALTER TABLE %s %s;\n", t.QualifiedName(), strings.Join(cols, ", "))
 	}
+	// No statistics on the whole object: nothing filters on it, and analyzing it sorts a sample of
+	// objects, detoasting the large ones. The typed columns are what queries filter on.
+	fmt.Fprintf(&b, "ALTER TABLE %s ALTER COLUMN _data SET STATISTICS 0;\n", t.QualifiedName())
 	fmt.Fprintf(&b, "ALTER TABLE %s REPLICA IDENTITY FULL;\n", t.QualifiedName())
 	fmt.Fprintf(&b, "COMMENT ON TABLE %s IS %s;\n", t.QualifiedName(), quoteLiteral(fmt.Sprintf("Synced by sequin: %s (sync %s)", t.Collection.ID, t.SyncID)))
 	if _, err := q.Exec(ctx, b.String()); err != nil {
