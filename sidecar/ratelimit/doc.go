@@ -18,7 +18,9 @@
 // lead (twice the usual round trip) keeps the first slot of a run from passing before the answer
 // arrives. The caller that takes the last local slot reserves the next run while it waits, so that
 // the pipeline does not stall on the database. Slots are turned into local monotonic times through
-// an estimate of the database clock (clock.go), so the clocks of the sidecar hosts never matter.
+// an estimate of the database clock (clock.go), so the clocks of the sidecar hosts never matter. When
+// that estimate moves earlier (a reading with a quicker round trip replaces a poor one, as on a busy
+// host), a new run would map onto the end of the run before it; it is queued one spacing after it.
 //
 // A waiter that wakes up for its slot later than a quarter of the margin (lateTolerance) forfeits
 // it and takes another: a late request could bunch up with later ones at the server. The other

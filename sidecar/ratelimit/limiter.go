@@ -63,6 +63,8 @@ type limiter struct {
 	cfg *config
 	// slots are reserved slots not yet taken, as local times in ascending order.
 	slots []time.Time
+	// lastSlot is the latest slot ever queued: a run is never queued closer to it than the spacing.
+	lastSlot time.Time
 	// refill is open while a reservation is under way and closed when it ends.
 	refill chan struct{}
 	// waiting counts callers waiting for a reservation.

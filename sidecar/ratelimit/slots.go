@@ -136,16 +136,31 @@ func (l *limiter) reserve(ctx context.Context, cfg *config, k int) error {
 	} else {
 		l.rtt = (7*l.rtt + rtt) / 8
 	}
-	for i := range k {
-		l.slots = append(l.slots, first.Add(time.Duration(i)*cfg.emission))
-	}
-	if !slices.IsSortedFunc(l.slots, time.Time.Compare) {
-		slices.SortFunc(l.slots, time.Time.Compare)
-	}
+	first = l.queueRun(first, k, cfg.emission)
 	l.mu.Unlock()
 	l.store.logger().DebugContext(ctx, "reserved rate slots", "credential_id", l.credentialID,
 		"slots", k, "first_in", time.Until(first), "round_trip", rtt)
 	return nil
+}
+
+// queueRun queues k slots spaced emission apart from first, and returns the first one queued. Runs
+// are reserved one after the other, so each starts after the last slot queued in database time. When
+// the estimate of the database clock moved earlier since that slot was queued (a reading with a
+// quicker round trip replaced a poor one), the run maps onto local times that overlap it: it starts
+// one spacing after it instead. A request sent late wastes a little of the budget; two requests
+// bunched together exceed it. Called with l.mu held.
+func (l *limiter) queueRun(first time.Time, k int, emission time.Duration) time.Time {
+	if floor := l.lastSlot.Add(emission); first.Before(floor) {
+		first = floor
+	}
+	for i := range k {
+		l.slots = append(l.slots, first.Add(time.Duration(i)*emission))
+	}
+	l.lastSlot = first.Add(time.Duration(k-1) * emission)
+	if !slices.IsSortedFunc(l.slots, time.Time.Compare) {
+		slices.SortFunc(l.slots, time.Time.Compare)
+	}
+	return first
 }
 
 // giveBack returns an untaken slot to the queue, unless it is already too late to use.
