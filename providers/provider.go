@@ -44,7 +44,9 @@ type CollectionDiscoverer interface {
 // caller sent in it.
 const RequestURLHeader = "X-Sequin-Request-Url"
 
-// WebhookNotice names an object a webhook said has changed.
+// WebhookNotice names an object a webhook said has changed. A notice without an UpstreamID asks for
+// its collection to be polled now, and one without a CollectionID either for every collection of the
+// sync: for APIs whose notifications say that something changed but not what (Airtable's).
 type WebhookNotice struct {
 	CollectionID string
 	UpstreamID   string

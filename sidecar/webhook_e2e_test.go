@@ -2,6 +2,7 @@ package sidecar_test
 
 import (
 	"context"
+	"encoding/base64"
 	"io"
 	"log/slog"
 	"testing"
@@ -10,6 +11,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sequinsync/sequin/providers"
+	"github.com/sequinsync/sequin/providers/airtable"
+	airtableemu "github.com/sequinsync/sequin/providers/airtable/emulator"
 	"github.com/sequinsync/sequin/providers/github"
 	githubemu "github.com/sequinsync/sequin/providers/github/emulator"
 	"github.com/sequinsync/sequin/providers/hubspot"
@@ -80,6 +83,21 @@ func TestWebhooksDriveChangeDetection(t *testing.T) {
 					return id
 				}
 			}},
+		// Airtable's notifications name no record: the sidecar polls the sync's tables at once.
+		"airtable": {provider: airtable.New(), collection: "airtable:tasks", options: map[string]any{"base_id": airtableemu.MainBaseID},
+			start: func(t *testing.T, url, whsec string) (string, map[string]any, func() string) {
+				emu := airtableemu.New(airtableemu.Config{Seed: 20, RandSeed: 4, WebhookURL: url, WebhookSecret: whsec})
+				base, err := emu.Start("127.0.0.1:0")
+				require.NoError(t, err)
+				t.Cleanup(func() { _ = emu.Close() })
+				// The credential holds the webhook's MAC secret as Airtable hands it out (base64).
+				return base, map[string]any{"kind": "airtable_token", "token": "patWebhooks.0123456789abcdef",
+						"webhook_secret": base64.StdEncoding.EncodeToString([]byte(whsec))}, func() string {
+						id := emu.RecordIDs(airtableemu.TasksTable)[3]
+						require.NoError(t, emu.UpdateRecord(airtableemu.TasksTable, id, map[string]any{"Notes": "changed by webhook"}))
+						return id
+					}
+			}},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -87,7 +105,9 @@ func TestWebhooksDriveChangeDetection(t *testing.T) {
 			const whsec = "whsec_e2e_hooks"
 			forward, target := newWebhookForwarder(t)
 			base, props, change := c.start(t, forward, whsec)
-			props["webhook_secret"] = whsec
+			if props["webhook_secret"] == nil {
+				props["webhook_secret"] = whsec
+			}
 			reg, err := providers.NewRegistry(c.provider)
 			require.NoError(t, err)
 			db := pgtest.NewDB(t)

@@ -56,8 +56,8 @@ type notification struct {
 // the hex HMAC-SHA256 of the body keyed with the webhook's MAC secret, which the credential's
 // webhook_secret holds as Airtable handed it out (macSecretBase64). A notification only says that the
 // base changed ({"base": {"id"}, "webhook": {"id"}, "timestamp"}); it names no table or record, so a
-// verified notification yields no notice to re-fetch: changes reach the tables through their polls
-// (and deletes through the webhook's payloads, read by the polls when options.webhook_id is set).
+// verified notification yields one notice without a collection: poll every table of the sync now. The
+// polls read the changes (and deletes through the webhook's payloads when options.webhook_id is set).
 func (*Provider) VerifyWebhook(header http.Header, body []byte, secret string, _ time.Time) ([]providers.WebhookNotice, error) {
 	secret = strings.TrimSpace(secret)
 	if secret == "" {
@@ -83,5 +83,5 @@ func (*Provider) VerifyWebhook(header http.Header, body []byte, secret string, _
 	if n.Base == nil || !baseIDPattern.MatchString(n.Base.ID) || n.Webhook == nil || !webhookIDPattern.MatchString(n.Webhook.ID) {
 		return nil, providers.Malformed(nil, "airtable: a webhook notification without its base or webhook id")
 	}
-	return nil, nil
+	return []providers.WebhookNotice{{}}, nil
 }

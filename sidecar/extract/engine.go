@@ -201,17 +201,31 @@ type collectionRow struct {
 	BackfillPages, BackfillRecords, RecordsCount int64
 	ConsecutiveErrors                            int
 	LastPolledAt, LastSweptAt                    *time.Time
+	// PollRequestedAt is when a webhook last asked for a poll now (PollNow).
+	PollRequestedAt *time.Time
+}
+
+// collectionColumns are the columns of sequin.sync_collections that collectionRow.fields scans.
+const collectionColumns = `collection_id, table_name, state, generation, backfill_cursor, poll_cursor,
+	backfill_pages, backfill_records, records_count, consecutive_errors, last_polled_at, last_swept_at, poll_requested_at`
+
+// fields are the scan targets of collectionColumns.
+func (c *collectionRow) fields() []any {
+	return []any{&c.CollectionID, &c.Table, &c.State, &c.Generation, &c.BackfillCursor, &c.PollCursor,
+		&c.BackfillPages, &c.BackfillRecords, &c.RecordsCount, &c.ConsecutiveErrors, &c.LastPolledAt, &c.LastSweptAt, &c.PollRequestedAt}
+}
+
+// pollRequested reports whether a webhook asked for a poll after the last one.
+func (c *collectionRow) pollRequested() bool {
+	return c.PollRequestedAt != nil && (c.LastPolledAt == nil || c.PollRequestedAt.After(*c.LastPolledAt))
 }
 
 // lockCollection locks the collection's state row for the rest of tx: every writer of a synced table
 // holds it, so merges into one table are serialised across workers and sidecars.
 func lockCollection(ctx context.Context, tx pgx.Tx, syncID, collectionID string) (*collectionRow, error) {
 	var c collectionRow
-	err := tx.QueryRow(ctx, `SELECT collection_id, table_name, state, generation, backfill_cursor, poll_cursor,
-			backfill_pages, backfill_records, records_count, consecutive_errors, last_polled_at, last_swept_at
-		FROM sequin.sync_collections WHERE sync_id = $1 AND collection_id = $2 FOR UPDATE`, syncID, collectionID).
-		Scan(&c.CollectionID, &c.Table, &c.State, &c.Generation, &c.BackfillCursor, &c.PollCursor,
-			&c.BackfillPages, &c.BackfillRecords, &c.RecordsCount, &c.ConsecutiveErrors, &c.LastPolledAt, &c.LastSweptAt)
+	err := tx.QueryRow(ctx, `SELECT `+collectionColumns+`
+		FROM sequin.sync_collections WHERE sync_id = $1 AND collection_id = $2 FOR UPDATE`, syncID, collectionID).Scan(c.fields()...)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, errSyncGone
 	}
@@ -223,11 +237,8 @@ func lockCollection(ctx context.Context, tx pgx.Tx, syncID, collectionID string)
 
 func readCollection(ctx context.Context, q sqlapi.Querier, syncID, collectionID string) (*collectionRow, error) {
 	var c collectionRow
-	err := q.QueryRow(ctx, `SELECT collection_id, table_name, state, generation, backfill_cursor, poll_cursor,
-			backfill_pages, backfill_records, records_count, consecutive_errors, last_polled_at, last_swept_at
-		FROM sequin.sync_collections WHERE sync_id = $1 AND collection_id = $2`, syncID, collectionID).
-		Scan(&c.CollectionID, &c.Table, &c.State, &c.Generation, &c.BackfillCursor, &c.PollCursor,
-			&c.BackfillPages, &c.BackfillRecords, &c.RecordsCount, &c.ConsecutiveErrors, &c.LastPolledAt, &c.LastSweptAt)
+	err := q.QueryRow(ctx, `SELECT `+collectionColumns+`
+		FROM sequin.sync_collections WHERE sync_id = $1 AND collection_id = $2`, syncID, collectionID).Scan(c.fields()...)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, errSyncGone
 	}

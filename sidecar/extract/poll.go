@@ -44,9 +44,9 @@ func (w *pollWorker) Work(ctx context.Context, job *river.Job[PollArgs]) error {
 		return nil // a resync is backfilling; its completion starts polling again
 	}
 	interval := e.pollInterval(s)
-	if c.LastPolledAt != nil && c.ConsecutiveErrors == 0 {
+	if c.LastPolledAt != nil && c.ConsecutiveErrors == 0 && !c.pollRequested() {
 		if wait := time.Until(c.LastPolledAt.Add(interval)); wait > 50*time.Millisecond {
-			return river.JobSnooze(wait) // woke early (see nextPoll)
+			return river.JobSnooze(wait) // woke early (see snoozeUntilNextPoll)
 		}
 	}
 	t, err := e.target(ctx, s, c)
@@ -64,7 +64,7 @@ func (w *pollWorker) Work(ctx context.Context, job *river.Job[PollArgs]) error {
 			}
 			return e.failed(ctx, s, a.CollectionID, c.ConsecutiveErrors, err)
 		}
-		return nextPoll(interval)
+		return e.nextPoll(ctx, a.SyncID, c, interval)
 	}
 	cursor := deref(c.PollCursor)
 	deadline := time.Now().Add(e.sliceTime())
@@ -78,7 +78,7 @@ func (w *pollWorker) Work(ctx context.Context, job *river.Job[PollArgs]) error {
 			return nil
 		}
 		if errors.Is(err, errStale) {
-			return nextPoll(interval)
+			return e.nextPoll(ctx, a.SyncID, c, interval)
 		}
 		if err != nil {
 			return e.failed(ctx, s, a.CollectionID, c.ConsecutiveErrors, err)
@@ -91,7 +91,7 @@ func (w *pollWorker) Work(ctx context.Context, job *river.Job[PollArgs]) error {
 				}
 				return e.failed(ctx, s, a.CollectionID, c.ConsecutiveErrors, err)
 			}
-			return nextPoll(interval)
+			return e.nextPoll(ctx, a.SyncID, c, interval)
 		}
 		if time.Now().After(deadline) {
 			return river.JobSnooze(0)
@@ -103,9 +103,22 @@ func (w *pollWorker) Work(ctx context.Context, job *river.Job[PollArgs]) error {
 // scheduled jobs every 5s, while short snoozes become available at their exact time.
 const schedulerGranularity = 5 * time.Second
 
-// nextPoll snoozes until the next poll. A long interval is cut short by the scheduler's granularity so
-// the job wakes a little early and then snoozes the exact remainder; polls stay on time.
-func nextPoll(interval time.Duration) error {
+// nextPoll snoozes until the next poll of c, the collection as the job read it when it started; when a
+// webhook asked for a poll since then (PollNow), the job polls again at once, since what it fetched
+// may predate the change the webhook announced.
+func (e *Engine) nextPoll(ctx context.Context, syncID string, c *collectionRow, interval time.Duration) error {
+	var requested *time.Time
+	err := e.Pool.QueryRow(ctx, `SELECT poll_requested_at FROM sequin.sync_collections WHERE sync_id = $1 AND collection_id = $2`,
+		syncID, c.CollectionID).Scan(&requested)
+	if err == nil && requested != nil && (c.PollRequestedAt == nil || requested.After(*c.PollRequestedAt)) {
+		return river.JobSnooze(0)
+	}
+	return snoozeUntilNextPoll(interval)
+}
+
+// snoozeUntilNextPoll snoozes until the next poll. A long interval is cut short by the scheduler's
+// granularity so the job wakes a little early and then snoozes the exact remainder; polls stay on time.
+func snoozeUntilNextPoll(interval time.Duration) error {
 	if interval > schedulerGranularity {
 		return river.JobSnooze(interval - schedulerGranularity)
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
 
 	"github.com/sequinsync/sequin/providers"
@@ -15,7 +16,8 @@ import (
 var ErrNoWebhooks = errors.New("webhooks are not configured for this sync")
 
 // VerifyWebhook checks a webhook delivered for a sync against its credential's webhook_secret and
-// returns the objects it names that belong to the sync's collections.
+// returns the objects it names that belong to the sync's collections, and the collections it asks to
+// poll now (notices without an UpstreamID; one without a collection either stands for all of them).
 func (e *Engine) VerifyWebhook(ctx context.Context, syncID string, header map[string][]string, body []byte) ([]providers.WebhookNotice, error) {
 	s, err := e.loadSync(ctx, e.Pool, syncID)
 	if err != nil {
@@ -58,18 +60,34 @@ func (e *Engine) VerifyWebhook(ctx context.Context, syncID string, header map[st
 	}
 	var out []providers.WebhookNotice
 	for _, n := range notices {
-		if synced[n.CollectionID] && n.UpstreamID != "" {
+		switch {
+		case n.CollectionID == "" && n.UpstreamID == "":
+			for c := range synced {
+				out = append(out, providers.WebhookNotice{CollectionID: c})
+			}
+		case synced[n.CollectionID]:
 			out = append(out, n)
 		}
 	}
 	return out, nil
 }
 
-// EnqueueRefetch schedules re-fetches of the objects webhooks named, one job per collection.
+// EnqueueRefetch schedules re-fetches of the objects webhooks named, one job per collection, and polls
+// of the collections they asked to poll now (PollNow).
 func (e *Engine) EnqueueRefetch(ctx context.Context, syncID string, notices []providers.WebhookNotice) error {
 	byColl := map[string][]string{}
+	var poll []string
 	for _, n := range notices {
+		if n.UpstreamID == "" {
+			poll = append(poll, n.CollectionID)
+			continue
+		}
 		byColl[n.CollectionID] = append(byColl[n.CollectionID], n.UpstreamID)
+	}
+	if len(poll) > 0 {
+		if err := e.PollNow(ctx, syncID, poll); err != nil {
+			return err
+		}
 	}
 	var params []river.InsertManyParams
 	for coll, ids := range byColl {
@@ -80,4 +98,21 @@ func (e *Engine) EnqueueRefetch(ctx context.Context, syncID string, notices []pr
 	}
 	_, err := e.client.InsertMany(ctx, params)
 	return err
+}
+
+// PollNow asks for the given collections of a sync to be polled at once rather than at their next
+// interval: a poll job waiting for its time runs now, and one running polls again when it is done.
+func (e *Engine) PollNow(ctx context.Context, syncID string, collectionIDs []string) error {
+	return pgx.BeginFunc(ctx, e.Pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `UPDATE sequin.sync_collections SET poll_requested_at = now()
+			WHERE sync_id = $1 AND collection_id = ANY($2) AND state = 'live'`, syncID, collectionIDs); err != nil {
+			return fmt.Errorf("requesting polls: %w", err)
+		}
+		if _, err := tx.Exec(ctx, `UPDATE sequin.river_job SET state = 'available', scheduled_at = now()
+			WHERE kind = $1 AND state = 'scheduled' AND args->>'sync_id' = $2 AND args->>'collection_id' = ANY($3)`,
+			PollArgs{}.Kind(), syncID, collectionIDs); err != nil {
+			return fmt.Errorf("waking poll jobs: %w", err)
+		}
+		return nil
+	})
 }
