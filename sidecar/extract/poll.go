@@ -103,14 +103,16 @@ func (w *pollWorker) Work(ctx context.Context, job *river.Job[PollArgs]) error {
 // scheduled jobs every 5s, while short snoozes become available at their exact time.
 const schedulerGranularity = 5 * time.Second
 
-// nextPoll snoozes until the next poll of c, the collection as the job read it when it started; when a
+// nextPoll snoozes until the next poll of c, the collection as the job read it when it started. When a
 // webhook asked for a poll since then (PollNow), the job polls again at once, since what it fetched
-// may predate the change the webhook announced.
+// may predate the change the webhook announced. The request is stamped anew for that: this run's
+// last_polled_at may be later than the request, and the next run must not take it as served.
 func (e *Engine) nextPoll(ctx context.Context, syncID string, c *collectionRow, interval time.Duration) error {
-	var requested *time.Time
-	err := e.Pool.QueryRow(ctx, `SELECT poll_requested_at FROM sequin.sync_collections WHERE sync_id = $1 AND collection_id = $2`,
-		syncID, c.CollectionID).Scan(&requested)
-	if err == nil && requested != nil && (c.PollRequestedAt == nil || requested.After(*c.PollRequestedAt)) {
+	var again bool
+	err := e.Pool.QueryRow(ctx, `UPDATE sequin.sync_collections SET poll_requested_at = clock_timestamp()
+		WHERE sync_id = $1 AND collection_id = $2 AND poll_requested_at IS DISTINCT FROM $3::timestamptz
+		RETURNING true`, syncID, c.CollectionID, c.PollRequestedAt).Scan(&again)
+	if err == nil && again {
 		return river.JobSnooze(0)
 	}
 	return snoozeUntilNextPoll(interval)
