@@ -2,22 +2,26 @@ package sidecar
 
 import (
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
 
 // Twelve collections paging through one API host at once keep their connections: the default
-// transport opens about one per concurrent request, not one every few requests.
+// transport opens about one per concurrent request (a few more when a dial races a connection coming
+// back), not a new one for most requests as net/http's default of two idle connections per host does.
 func TestDefaultTransportKeepsConnectionsToAHost(t *testing.T) {
 	t.Parallel()
 	var opened atomic.Int64
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(time.Duration(rand.IntN(3000)) * time.Microsecond) // requests overlap unevenly, as pages of twelve collections do
 		_, _ = w.Write([]byte(`{"data":[]}`))
 	}))
 	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
@@ -41,9 +45,11 @@ func TestDefaultTransportKeepsConnectionsToAHost(t *testing.T) {
 				}
 				_, _ = io.Copy(io.Discard, resp.Body)
 				resp.Body.Close()
+				time.Sleep(time.Duration(rand.IntN(3000)) * time.Microsecond) // merging the page
 			}
 		})
 	}
 	wg.Wait()
-	require.LessOrEqual(t, opened.Load(), int64(workers), "%d requests opened %d connections", workers*requests, opened.Load())
+	t.Logf("%d requests opened %d connections", workers*requests, opened.Load())
+	require.LessOrEqual(t, opened.Load(), int64(3*workers), "%d requests opened %d connections", workers*requests, opened.Load())
 }
