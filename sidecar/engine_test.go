@@ -370,3 +370,34 @@ func newWebhookForwarder(t *testing.T) (url string, target func(string)) {
 	t.Cleanup(srv.Close)
 	return srv.URL, fwd.SetTarget
 }
+
+// A poll asked for while a poll runs (PollNow, as a webhook that names no object asks) runs once that
+// poll is done, although that poll's commit comes after the request: what it fetched may predate the
+// change the request announced.
+func TestPollNowWhileAPollRuns(t *testing.T) {
+	t.Parallel()
+	b := setupSync(t, syncOpts{seed: 20, collections: []string{"stripe:customer"}, pollMS: 600_000})
+	b.waitLive(t, 30*time.Second)
+	ctx := context.Background()
+	require.Eventually(t, func() bool {
+		var polled bool
+		err := b.db.Pool.QueryRow(ctx, `SELECT last_polled_at IS NOT NULL FROM sequin.sync_collections WHERE sync_id = $1`, b.syncID).Scan(&polled)
+		return err == nil && polled
+	}, 30*time.Second, 20*time.Millisecond, "the first poll after the backfill")
+
+	// The next changes request is answered as of its arrival, two seconds late.
+	b.emu.InjectFault(emulator.Fault{Method: http.MethodGet, PathPrefix: "/v1/events", AfterApply: true, Delay: 2 * time.Second})
+	require.NoError(t, b.sc.Engine.PollNow(ctx, b.syncID, []string{"stripe:customer"}))
+	require.Eventually(t, func() bool { return b.emu.PendingFaults() == 0 }, 10*time.Second, time.Millisecond, "the poll asks for changes")
+	time.Sleep(100 * time.Millisecond) // the answer is made
+
+	id := b.emu.List("customer")[2]["id"].(string)
+	_, err := b.emu.Update("customer", id, map[string]any{"name": "Changed mid-poll"})
+	require.NoError(t, err)
+	require.NoError(t, b.sc.Engine.PollNow(ctx, b.syncID, []string{"stripe:customer"}))
+	require.Eventually(t, func() bool {
+		var n int
+		_ = b.db.Pool.QueryRow(ctx, `SELECT count(*) FROM sequin.events WHERE event = 'updated' AND upstream_id = $1`, id).Scan(&n)
+		return n == 1
+	}, 10*time.Second, 10*time.Millisecond, "polled again after the poll in flight; the next poll is ten minutes off")
+}

@@ -10,6 +10,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/sequinsync/sequin/providers"
+	"github.com/sequinsync/sequin/sqlapi"
 )
 
 // ErrNoWebhooks means the sync's provider does not send webhooks, or no signing secret is set.
@@ -103,16 +104,49 @@ func (e *Engine) EnqueueRefetch(ctx context.Context, syncID string, notices []pr
 // PollNow asks for the given collections of a sync to be polled at once rather than at their next
 // interval: a poll job waiting for its time runs now, and one running polls again when it is done.
 func (e *Engine) PollNow(ctx context.Context, syncID string, collectionIDs []string) error {
-	return pgx.BeginFunc(ctx, e.Pool, func(tx pgx.Tx) error {
+	var running int
+	err := pgx.BeginFunc(ctx, e.Pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `UPDATE sequin.sync_collections SET poll_requested_at = now()
 			WHERE sync_id = $1 AND collection_id = ANY($2) AND state = 'live'`, syncID, collectionIDs); err != nil {
 			return fmt.Errorf("requesting polls: %w", err)
 		}
-		if _, err := tx.Exec(ctx, `UPDATE sequin.river_job SET state = 'available', scheduled_at = now()
-			WHERE kind = $1 AND state = 'scheduled' AND args->>'sync_id' = $2 AND args->>'collection_id' = ANY($3)`,
-			PollArgs{}.Kind(), syncID, collectionIDs); err != nil {
-			return fmt.Errorf("waking poll jobs: %w", err)
-		}
-		return nil
+		var err error
+		running, err = e.wakePolls(ctx, tx, syncID, collectionIDs)
+		return err
 	})
+	// A job shown running may have finished its poll before the request and be about to snooze:
+	// River records a job's end shortly after its work returns. Wake it once it is scheduled.
+	for try := 0; err == nil && running > 0 && try < wakeTries; try++ {
+		select {
+		case <-time.After(wakeEvery):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		running, err = e.wakePolls(ctx, e.Pool, syncID, collectionIDs)
+	}
+	return err
+}
+
+// wakeTries × wakeEvery bounds how long PollNow waits for a running poll job to be scheduled: far
+// longer than River takes to record a job's end.
+const (
+	wakeTries = 20
+	wakeEvery = 50 * time.Millisecond
+)
+
+// wakePolls makes the scheduled poll jobs of the collections available now, and returns how many
+// others are running.
+func (e *Engine) wakePolls(ctx context.Context, q sqlapi.Querier, syncID string, collectionIDs []string) (int, error) {
+	var running int
+	err := q.QueryRow(ctx, `WITH woken AS (
+			UPDATE sequin.river_job SET state = 'available', scheduled_at = now()
+			 WHERE kind = $1 AND state = 'scheduled' AND args->>'sync_id' = $2 AND args->>'collection_id' = ANY($3)
+			RETURNING id)
+		SELECT count(*) FROM sequin.river_job
+		 WHERE kind = $1 AND state = 'running' AND args->>'sync_id' = $2 AND args->>'collection_id' = ANY($3)`,
+		PollArgs{}.Kind(), syncID, collectionIDs).Scan(&running)
+	if err != nil {
+		return 0, fmt.Errorf("waking poll jobs: %w", err)
+	}
+	return running, nil
 }

@@ -29,6 +29,9 @@ type Fault struct {
 // InjectFault queues a fault; faults are matched in the order they were injected.
 func (s *Server) InjectFault(f Fault) { s.faults.Push(f, f.Method, f.PathPrefix, f.Count) }
 
+// PendingFaults is the number of injected faults no request has taken yet.
+func (s *Server) PendingFaults() int { return s.faults.Len() }
+
 // passive reports whether the fault only delays the real answer.
 func (f *Fault) passive() bool { return f.Status == 0 && f.Body == "" }
 
