@@ -148,7 +148,8 @@ func (l *limiter) reserve(ctx context.Context, cfg *config, k int) error {
 // the estimate of the database clock moved earlier since that slot was queued (a reading with a
 // quicker round trip replaced a poor one), the run maps onto local times that overlap it: it starts
 // one spacing after it instead. A request sent late wastes a little of the budget; two requests
-// bunched together exceed it. Called with l.mu held.
+// bunched together exceed it. Every slot queued (given back ones too) is at most lastSlot, so the
+// queue stays in ascending order. Called with l.mu held.
 func (l *limiter) queueRun(first time.Time, k int, emission time.Duration) time.Time {
 	if floor := l.lastSlot.Add(emission); first.Before(floor) {
 		first = floor
@@ -157,9 +158,6 @@ func (l *limiter) queueRun(first time.Time, k int, emission time.Duration) time.
 		l.slots = append(l.slots, first.Add(time.Duration(i)*emission))
 	}
 	l.lastSlot = first.Add(time.Duration(k-1) * emission)
-	if !slices.IsSortedFunc(l.slots, time.Time.Compare) {
-		slices.SortFunc(l.slots, time.Time.Compare)
-	}
 	return first
 }
 
